@@ -1,0 +1,185 @@
+"""Plain data: the only values that cross from student code to the grader.
+
+Whatever a student's function returns is first reduced to plain data where it ran
+(`to_plain`): Python scalars, strings, lists, tuples, string-keyed dicts and numeric
+NumPy arrays, read through the *base* types so that subclasses and objects with lying
+`__eq__`, `__float__`, `__array__` or `__len__` cannot pass themselves off as something
+else. Then it is serialised (`encode`) as a JSON header plus `.npy` blobs, and the
+grader reads it back (`decode`) with `allow_pickle=False` and size limits. Pickle never
+crosses this boundary: unpickling data from student code would run student code.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+
+import numpy as np
+
+NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float
+MAX_DEPTH = 32
+MAX_STRING = 100_000
+MAX_BYTES = 256 * 1024 * 1024
+
+
+class NotPlainData(TypeError):
+    """A value that cannot be reduced to plain data (e.g. an object array, a function)."""
+
+
+class Malformed(ValueError):
+    """Bytes that are not a well-formed message (truncated, oversized, or invalid)."""
+
+
+def to_plain(value, _depth=0):
+    """Reduce `value` to plain data without trusting any of its methods."""
+    if _depth > MAX_DEPTH:
+        raise NotPlainData("the value is nested too deeply")
+    if value is None or type(value) is bool:
+        return value
+    if isinstance(value, str):
+        if str.__len__(value) > MAX_STRING:
+            raise NotPlainData("a string longer than %d characters" % MAX_STRING)
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, np.ndarray):
+        return _plain_array(np.ndarray.view(value, np.ndarray))
+    if isinstance(value, np.generic):
+        return _plain_scalar(value)
+    if isinstance(value, tuple):
+        return tuple(to_plain(item, _depth + 1) for item in tuple.__iter__(value))
+    if isinstance(value, list):
+        return [to_plain(item, _depth + 1) for item in list.__iter__(value)]
+    if isinstance(value, dict):
+        plain = {}
+        for key, item in dict.items(value):
+            if type(key) is not str:
+                raise NotPlainData("a dict with a non-string key %r" % (type(key).__name__,))
+            plain[key] = to_plain(item, _depth + 1)
+        return plain
+    raise NotPlainData("a value of type %s" % type(value).__name__)
+
+
+def _plain_array(array):
+    if array.dtype.kind not in NUMERIC_KINDS:
+        raise NotPlainData("an array of dtype %s (expected numbers)" % array.dtype)
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8:
+        array = array.astype(np.float64)
+    return np.array(array, copy=True, order="C")
+
+
+def _plain_scalar(scalar):
+    kind = np.dtype(type(scalar)).kind
+    if kind not in NUMERIC_KINDS:
+        raise NotPlainData("a NumPy scalar of type %s" % type(scalar).__name__)
+    return np.ndarray.item(np.asarray(scalar).view(np.ndarray))
+
+
+# --- serialisation ---------------------------------------------------------------
+
+def encode(value) -> bytes:
+    """Serialise plain data: a JSON header, then each array as an `.npy` blob."""
+    blobs = []
+    header = json.dumps(_to_json(value, blobs), allow_nan=False).encode("utf-8")
+    parts = [struct.pack("<QQ", len(header), len(blobs)), header]
+    for blob in blobs:
+        parts.append(struct.pack("<Q", len(blob)))
+        parts.append(blob)
+    return b"".join(parts)
+
+
+def decode(data: bytes, max_bytes: int = MAX_BYTES):
+    """Read back what `encode` wrote, trusting nothing about `data`."""
+    if len(data) > max_bytes:
+        raise Malformed("message of %d bytes exceeds the limit of %d" % (len(data), max_bytes))
+    view = memoryview(data)
+    try:
+        header_len, n_blobs = struct.unpack_from("<QQ", view, 0)
+        offset = 16
+        header = json.loads(bytes(view[offset:offset + header_len]).decode("utf-8"))
+        offset += header_len
+        arrays = []
+        for _ in range(n_blobs):
+            (blob_len,) = struct.unpack_from("<Q", view, offset)
+            offset += 8
+            if offset + blob_len > len(data):
+                raise Malformed("truncated array data")
+            arrays.append(_load_array(bytes(view[offset:offset + blob_len])))
+            offset += blob_len
+    except (struct.error, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise Malformed("not a well-formed message: %s" % error) from None
+    if offset != len(data):
+        raise Malformed("trailing bytes after the message")
+    return _from_json(header, arrays, 0)
+
+
+def _load_array(blob: bytes):
+    try:
+        array = np.load(io.BytesIO(blob), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise Malformed("not a valid .npy array: %s" % error) from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in NUMERIC_KINDS:
+        raise Malformed("an array that is not numeric")
+    return array
+
+
+def _to_json(value, blobs):
+    if isinstance(value, np.ndarray):
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        blobs.append(buffer.getvalue())
+        return {"$array": len(blobs) - 1}
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"$float": repr(value)}
+    if isinstance(value, tuple):
+        return {"$tuple": [_to_json(item, blobs) for item in value]}
+    if isinstance(value, list):
+        return [_to_json(item, blobs) for item in value]
+    if isinstance(value, dict):
+        if any(key.startswith("$") for key in value):
+            return {"$dict": {key: _to_json(item, blobs) for key, item in value.items()}}
+        return {key: _to_json(item, blobs) for key, item in value.items()}
+    return value
+
+
+def _from_json(node, arrays, depth):
+    if depth > MAX_DEPTH + 2:
+        raise Malformed("nested too deeply")
+    if isinstance(node, list):
+        return [_from_json(item, arrays, depth + 1) for item in node]
+    if isinstance(node, dict):
+        if len(node) == 1:
+            (tag, content), = node.items()
+            if tag == "$array":
+                if type(content) is not int or not 0 <= content < len(arrays):
+                    raise Malformed("a reference to a missing array")
+                return arrays[content]
+            if tag == "$float":
+                if content not in ("nan", "inf", "-inf"):
+                    raise Malformed("an unknown special float %r" % (content,))
+                return float(content)
+            if tag == "$tuple":
+                return tuple(_from_json(item, arrays, depth + 1) for item in _list(content))
+            if tag == "$dict":
+                return {key: _from_json(item, arrays, depth + 1) for key, item in _dict(content).items()}
+        if any(key.startswith("$") for key in node):
+            raise Malformed("an unknown tag in %r" % sorted(node)[:3])
+        return {key: _from_json(item, arrays, depth + 1) for key, item in node.items()}
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    raise Malformed("an unexpected JSON value")
+
+
+def _list(node):
+    if not isinstance(node, list):
+        raise Malformed("expected a list")
+    return node
+
+
+def _dict(node):
+    if not isinstance(node, dict):
+        raise Malformed("expected an object")
+    return node
