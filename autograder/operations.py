@@ -28,7 +28,7 @@ def handle(namespace: dict, store: dict, request: dict) -> dict:
     """Answer one request against the student's namespace."""
     op = OPERATIONS.get(request.get("op"))
     if op is None:
-        return {"error": _error_info(ValueError("unknown request %r" % request.get("op")))}
+        return {"error": error_info(ValueError("unknown request %r" % request.get("op")))}
     return op(namespace, store, request)
 
 
@@ -52,7 +52,7 @@ def call(namespace, store, request):
             with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
                 result = target(*args, **kwargs)
         except BaseException as error:  # noqa: BLE001 (SystemExit and friends are results too)
-            return {"error": _error_info(error), "warnings": _warning_texts(caught)}
+            return {"error": error_info(error), "warnings": _warning_texts(caught)}
     if request.get("keep"):
         store[request["keep"]] = result
     response = {"warnings": _warning_texts(caught),
@@ -122,7 +122,7 @@ def _warning_texts(caught):
     return ["%s: %s" % (w.category.__name__, w.message) for w in caught][:20]
 
 
-def _error_info(error):
+def error_info(error):
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     try:
         message = str(error)
@@ -153,7 +153,7 @@ def describe_model(namespace, store, request):
     try:
         return {"value": _describe(built["model"]), "warnings": built["warnings"]}
     except Exception as error:  # noqa: BLE001
-        return {"error": _error_info(error)}
+        return {"error": error_info(error)}
 
 
 def _build(namespace, store, request):
@@ -168,7 +168,7 @@ def _build(namespace, store, request):
         try:
             model = builder(*request.get("args", []))
         except BaseException as error:  # noqa: BLE001
-            return {"error": _error_info(error)}
+            return {"error": error_info(error)}
     if not isinstance(model, keras.Model):
         return {"error": {"type": "ReturnTypeError", "types": ["ReturnTypeError"],
                           "message": "returned %s, not a Keras model" % _describe_type(model),
@@ -268,7 +268,7 @@ def model_behaviour(namespace, store, request):
     import keras
     model = store.get("model")
     if model is None:
-        return {"error": _error_info(RuntimeError("no model was built"))}
+        return {"error": error_info(RuntimeError("no model was built"))}
     x = np.asarray(request["x"], dtype=np.float32)
     keras.utils.set_random_seed(request.get("seed", 0))
     try:
@@ -282,7 +282,7 @@ def model_behaviour(namespace, store, request):
                                  "output": np.asarray(out, dtype=np.float64)})
             hidden = layer(hidden, training=False)
     except Exception as error:  # noqa: BLE001
-        return {"error": _error_info(error)}
+        return {"error": error_info(error)}
     return {"value": {"inference": inference, "dropouts": dropouts}}
 
 
@@ -295,7 +295,7 @@ def describe_callback(namespace, store, request):
     try:
         callback = target(*request.get("args", []), **request.get("kwargs", {}))
     except BaseException as error:  # noqa: BLE001
-        return {"error": _error_info(error)}
+        return {"error": error_info(error)}
     attributes = {}
     for name in ("monitor", "patience", "restore_best_weights", "min_delta", "mode", "baseline"):
         value = getattr(callback, name, None)
@@ -334,7 +334,7 @@ def fit_reference_model(namespace, store, request):
         try:
             history = target(model, x, y, **request.get("kwargs", {}))
         except BaseException as error:  # noqa: BLE001
-            return {"error": _error_info(error), "warnings": _warning_texts(caught)}
+            return {"error": error_info(error), "warnings": _warning_texts(caught)}
     split = int(round(len(x) * (1 - request.get("validation_split", 0.2))))
     final_val_loss = float(model.evaluate(x[split:], y[split:], verbose=0))
     described = {"class": type(history).__name__, "final_val_loss": final_val_loss}

@@ -1,0 +1,205 @@
+"""The three processes forked for one sandboxed run of student code.
+
+    zygote -> supervisor (root, host namespaces)
+                 -> init (root, PID 1 of new namespaces: hides files, mounts /proc)
+                      -> runner (unprivileged uid: runs the student's cells, answers requests)
+
+The supervisor owns the cgroup and reports how the run ended on a status pipe; it
+kills everything when the grader sends it SIGTERM. The init process prepares the
+filesystem and waits: when it exits, the kernel kills every process left in the PID
+namespace, so nothing the student started can outlive the run. The runner executes the
+student's code and answers the grader's requests (see `operations`) over a socket,
+speaking only `wire` messages.
+"""
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import shutil
+import signal
+import site
+import sys
+import tempfile
+import traceback
+
+from .. import operations, wire
+from . import framing, isolation
+
+WORKDIR = "/tmp/work"
+
+
+def supervise(config: dict, conn_fd: int, status_fd: int) -> None:
+    """Entry point in the freshly forked child of the zygote; never returns."""
+    try:
+        status = _supervise(config, conn_fd, status_fd)
+    except BaseException as error:  # noqa: BLE001 (report, whatever happened)
+        status = {"setup_error": "%s: %s" % (type(error).__name__, error)}
+    try:
+        os.write(status_fd, json.dumps(status).encode())
+    finally:
+        os._exit(0)
+
+
+def _supervise(config, conn_fd, status_fd):
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    isolation.die_with_parent()
+    protections = []
+    cgroup = None
+    if os.geteuid() == 0:
+        isolation.protect_from_oom_killer()
+        cgroup = isolation.Cgroup("run-%d" % os.getpid(), config["memory_mb"], config["max_tasks"])
+        cgroup.add(os.getpid())
+        protections += ["memory cgroup"] * cgroup.limits_memory + ["pids cgroup"] * cgroup.limits_tasks
+    try:
+        isolation.unshare_namespaces()
+        protections.append("namespaces")
+        workdir = WORKDIR
+    except OSError as error:
+        protections.append("no namespaces (%s)" % error.strerror)
+        workdir = tempfile.mkdtemp(prefix="dlcourse-run-")
+    # A uid of its own (the supervisor's pid is unique among live processes), so that
+    # per-user limits and permissions separate concurrent runs.
+    uid = config["uid_base"] + os.getpid() if os.geteuid() == 0 else None
+    init = os.fork()
+    if init == 0:
+        os.close(status_fd)
+        _run_init(config, conn_fd, protections, cgroup, uid, workdir)
+    os.close(conn_fd)
+    signal.signal(signal.SIGTERM, lambda *_: _kill(init))
+    _, wait_status = os.waitpid(init, 0)
+    status = {"protections": protections, **_exit_info(wait_status)}
+    if cgroup is not None:
+        status.update(cgroup.stats())
+        cgroup.remove()
+    if workdir != WORKDIR:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return status
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _exit_info(wait_status):
+    """How the init process ended; it passes on its runner's ending as its own."""
+    if os.WIFSIGNALED(wait_status):
+        return {"signal": os.WTERMSIG(wait_status)}
+    code = os.WEXITSTATUS(wait_status)
+    if code >= 128:
+        return {"signal": code - 128}
+    return {"exit_code": code}
+
+
+def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
+    """PID 1 of the new namespaces: hide the filesystem, start the runner, reap."""
+    try:
+        if "namespaces" in protections:
+            isolation.hide_paths(config["hidden"], _paths_python_needs(), config["tmp_size_mb"])
+            isolation.mount_proc()
+        os.makedirs(workdir, exist_ok=True)
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+        os.chdir(workdir)
+        runner = os.fork()
+        if runner == 0:
+            _run_runner(config, conn_fd, uid, cgroup)
+        os.close(conn_fd)
+        while True:  # reap everything; the runner's end is the namespace's end
+            pid, wait_status = os.wait()
+            if pid == runner:
+                info = _exit_info(wait_status)
+                os._exit(128 + info["signal"] if "signal" in info else info["exit_code"])
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+        os._exit(70)
+
+
+def _paths_python_needs():
+    """Everything the interpreter may import from later, minus folders with answers."""
+    import autograder
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(autograder.__file__)]
+    paths += site.getsitepackages() + [p for p in sys.path if p]
+    return [p for p in paths if os.path.isdir(p) and not os.path.isdir(os.path.join(p, "solutions"))]
+
+
+def _run_runner(config, conn_fd, uid, cgroup):
+    """The process that runs student code: limits, a fresh uid, then the request loop."""
+    try:
+        workdir = os.getcwd()
+        isolation.set_limits(
+            cpu_seconds=config["cpu_seconds"], file_mb=config["file_mb"],
+            open_files=config["open_files"],
+            processes=None if cgroup is not None and cgroup.limits_tasks else config["max_tasks"],
+            data_mb=None if cgroup is not None and cgroup.limits_memory else config["memory_mb"])
+        if uid is not None:
+            isolation.drop_privileges(uid)
+        isolation.die_with_parent()
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails, not kills
+        _redirect_standard_streams(workdir, conn_fd)
+        _reset_environment(workdir)
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+        os._exit(71)
+    serve(conn_fd)
+    os._exit(0)
+
+
+def _redirect_standard_streams(workdir, conn_fd):
+    """stdin from /dev/null, output to a file in the work folder; close every other fd."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    output = os.open(os.path.join(workdir, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(null, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.closerange(3, conn_fd)
+    os.closerange(conn_fd + 1, 1 << 16)
+
+
+def _reset_environment(workdir):
+    keep = ("PATH", "LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
+            "KERAS_BACKEND", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+            "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+    environment = {key: os.environ[key] for key in keep if key in os.environ}
+    environment.update(HOME=workdir, TMPDIR=workdir, MPLBACKEND="Agg",
+                       MPLCONFIGDIR=os.path.join(workdir, ".matplotlib"))
+    os.environ.clear()
+    os.environ.update(environment)
+
+
+def serve(conn_fd: int) -> None:
+    """Answer the grader's requests until it closes the connection."""
+    import socket
+    conn = socket.socket(fileno=conn_fd)
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    store: dict = {}
+    framing.send(conn, wire.encode({"ready": True}))  # set up; no student code has run yet
+    while True:
+        try:
+            request = wire.decode(framing.receive(conn))
+        except framing.ConnectionEnded:
+            return
+        if request.get("op") == "exec":
+            response = execute_cell(namespace, request["name"], request["source"])
+        else:
+            response = operations.handle(namespace, store, request)
+        try:
+            payload = wire.encode(response)
+        except (TypeError, ValueError) as error:
+            payload = wire.encode({"error": {"type": "ReturnTypeError", "types": ["ReturnTypeError"],
+                                             "message": "an answer that is not plain data: %s" % error,
+                                             "traceback": ""}})
+        framing.send(conn, payload)
+
+
+def execute_cell(namespace: dict, name: str, source: str) -> dict:
+    """Run one cell's code in the shared namespace, as a notebook would."""
+    try:
+        code = compile(source, "<cell %s>" % name, "exec")
+        exec(code, namespace)  # noqa: S102 (running student code is the point)
+    except BaseException as error:  # noqa: BLE001 (SystemExit in a cell is the cell's error)
+        return {"error": operations.error_info(error)}
+    return {}

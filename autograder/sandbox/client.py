@@ -1,0 +1,310 @@
+"""The grader's (trusted) side of the sandbox: start the zygote, fork children, talk.
+
+`SandboxStudent` is the `Student` that batch grading hands to the checks. It runs the
+submission's cells in a fresh sandboxed child, forwards each request with a deadline,
+and turns every way the child can fail (timeout, crash, memory limit, garbage on the
+socket, an answer too large) into `ProcessLost` with a status and a message. After a
+loss the next request starts a new child, so one hanging function costs that test,
+not the whole submission.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from .. import wire
+from ..student import ProcessLost, Student
+from . import framing
+
+SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL",
+                signal.SIGABRT: "an abort", signal.SIGXCPU: "the CPU-time limit",
+                signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception"}
+
+
+# The zygote's environment, set before it imports TensorFlow: one thread per pool (the
+# children run under a task limit), no C++ log noise, a non-interactive plot backend.
+SANDBOX_ENVIRONMENT = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "TF_NUM_INTRAOP_THREADS": "1",
+    "TF_NUM_INTEROP_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "KERAS_BACKEND": "tensorflow",
+    "MPLBACKEND": "Agg",
+}
+
+
+@dataclass
+class Limits:
+    """What one sandboxed run may use."""
+    call_timeout: float = 30.0  # seconds for one cell or one request
+    total_timeout: float = 240.0  # seconds for the whole submission
+    cpu_seconds: int = 120
+    memory_mb: int = 1024
+    max_tasks: int = 64  # processes plus threads
+    file_mb: int = 16
+    open_files: int = 64
+    tmp_size_mb: int = 32
+    max_answer_mb: int = 64
+    max_restarts: int = 4
+    uid_base: int = 200000
+    hidden: list = field(default_factory=list)
+
+    def config(self) -> dict:
+        return {"memory_mb": self.memory_mb, "max_tasks": self.max_tasks,
+                "cpu_seconds": self.cpu_seconds, "file_mb": self.file_mb,
+                "open_files": self.open_files, "tmp_size_mb": self.tmp_size_mb,
+                "uid_base": self.uid_base, "hidden": list(self.hidden)}
+
+
+class ZygoteLost(RuntimeError):
+    """The warm worker died, or could not set up a child: a grader fault, so the
+    submission is retried rather than charged to the student."""
+
+
+class Zygote:
+    """A warm fork server process (see `zygote.py`), shared by this process's threads."""
+
+    def __init__(self, preload=("numpy",)):
+        self.preload = list(preload)
+        self._lock = threading.Lock()
+        self._start()
+
+    def _start(self):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        environment = {key: value for key, value in os.environ.items()
+                       if key in ("PATH", "LANG", "LC_ALL", "PYTHONPATH")}
+        environment.update(SANDBOX_ENVIRONMENT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno()),
+             ",".join(self.preload)],
+            pass_fds=[theirs.fileno()], cwd="/", env=environment,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        theirs.close()
+        self.control = ours
+        ready = json.loads(self.control.recv(4096) or b"{}")
+        if not ready.get("ready"):
+            raise ZygoteLost("the warm worker failed to start (exit code %s)" % self.process.poll())
+        self.pid = ready["pid"]
+
+    def spawn(self, limits: Limits) -> "Child":
+        """Fork a sandboxed child; it waits for requests on the returned connection."""
+        ours, theirs = socket.socketpair()
+        status_read, status_write = os.pipe()
+        try:
+            with self._lock:
+                try:
+                    socket.send_fds(self.control, [json.dumps(limits.config()).encode()],
+                                    [theirs.fileno(), status_write])
+                    reply = self.control.recv(4096)
+                except OSError as error:
+                    raise ZygoteLost("the warm worker is gone (%s)" % error) from None
+                if not reply:
+                    raise ZygoteLost("the warm worker is gone")
+        except BaseException:
+            ours.close()
+            os.close(status_read)
+            raise
+        finally:
+            theirs.close()
+            os.close(status_write)
+        child = Child(json.loads(reply)["pid"], ours, status_read)
+        try:
+            ready = wire.decode(framing.receive(ours, time.monotonic() + 60, 1024))
+        except (framing.ConnectionEnded, framing.TimedOut, wire.Malformed) as error:
+            ready = {"error": str(error)}
+        if not ready.get("ready"):
+            raise ZygoteLost("a sandboxed child failed to start: %s %s" % (ready, child.stop()))
+        return child
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self):
+        self.control.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Child:
+    """One sandboxed child, seen from the grader."""
+
+    def __init__(self, pid: int, conn: socket.socket, status_fd: int):
+        self.pid = pid
+        self.conn = conn
+        self.status_fd = status_fd
+        self._status = None
+
+    def ask(self, payload: bytes, deadline: float, max_bytes: int) -> bytes:
+        try:
+            framing.send(self.conn, payload)
+        except OSError as error:
+            raise framing.ConnectionEnded(str(error)) from None
+        return framing.receive(self.conn, deadline, max_bytes)
+
+    def stop(self) -> dict:
+        """Kill the child (if still running) and return how it ended."""
+        if self._status is None:
+            self.conn.close()
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            self._status = self._read_status()
+            os.close(self.status_fd)
+        return self._status
+
+    def finish(self, timeout: float = 10.0) -> dict:
+        """How the child ended on its own (it closed the connection or died)."""
+        if self._status is None:
+            self.conn.close()
+            self._status = self._read_status(timeout)
+            os.close(self.status_fd)
+        return self._status
+
+    def _read_status(self, timeout: float = 10.0) -> dict:
+        chunks, deadline = [], time.monotonic() + timeout
+        os.set_blocking(self.status_fd, False)
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(self.status_fd, 65536)
+            except BlockingIOError:
+                time.sleep(0.005)
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+        else:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            return {"lost": "the supervisor did not report"}
+        try:
+            return json.loads(b"".join(chunks) or b"{}")
+        except ValueError:
+            return {"lost": "an unreadable status report"}
+
+
+class SandboxStudent(Student):
+    """A submission's code running in sandboxed children (see module docstring)."""
+
+    def __init__(self, zygote: Zygote, cells: list[tuple[str, str]], limits: Limits):
+        self.zygote = zygote
+        self.cells = cells  # (name, source) in notebook order
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.total_timeout
+        self.child: Child | None = None
+        self.cell_errors: dict[str, str] = {}
+        self.bad_cells: set[str] = set()
+        self.losses: list[tuple[str, str]] = []
+        self.protections: list[str] = []
+        self.peak_memory_mb = 0.0
+
+    # --- the Student interface ---
+
+    def request(self, op: str, **params) -> dict:
+        self._ensure_child()
+        what = params.get("function") or op
+        return self._ask({"op": op, **params}, "%s did not return" % what)
+
+    # --- running the cells ---
+
+    def _ensure_child(self):
+        while self.child is None:
+            if len(self.losses) > self.limits.max_restarts:
+                raise ProcessLost(self.losses[-1][0], "not run: the code crashed or hung %d times (%s)"
+                                  % (len(self.losses), self.losses[-1][1]))
+            self._check_budget()
+            self.child = self.zygote.spawn(self.limits)
+            self.cell_errors = {}
+            for name, source in self.cells:
+                if name in self.bad_cells:
+                    continue
+                try:
+                    response = self._ask({"op": "exec", "name": name, "source": source},
+                                         "the cell %r did not finish" % name)
+                except ProcessLost:
+                    self.bad_cells.add(name)  # run the others without it
+                    break
+                if response.get("error"):
+                    self.cell_errors[name] = _describe_error(response["error"])
+
+    def _ask(self, request: dict, timeout_message: str) -> dict:
+        deadline = min(time.monotonic() + self.limits.call_timeout, self.deadline)
+        try:
+            data = self.child.ask(wire.encode(request), deadline, self.limits.max_answer_mb << 20)
+            return wire.decode(data, max_bytes=self.limits.max_answer_mb << 20)
+        except framing.TimedOut:
+            status = self._lose_child(stop=True)
+            limit = "the %g s limit" % self.limits.call_timeout
+            if time.monotonic() >= self.deadline:
+                limit = "the submission's %g s budget" % self.limits.total_timeout
+            raise self._lost(status, "timeout", "%s within %s (an infinite loop or a sleep?)"
+                             % (timeout_message, limit))
+        except framing.TooLarge as error:
+            status = self._lose_child(stop=True)
+            raise self._lost(status, "crashed", "the answer was too large: %s" % error)
+        except (framing.ConnectionEnded, wire.Malformed) as error:
+            status = self._lose_child(stop=isinstance(error, wire.Malformed))
+            raise self._lost(status, "crashed", "the process ended (%s)" % error
+                             if isinstance(error, framing.ConnectionEnded)
+                             else "it sent a malformed answer (%s)" % error)
+
+    def _lose_child(self, stop: bool) -> dict:
+        child, self.child = self.child, None
+        status = child.stop() if stop else child.finish()
+        self._note(status)
+        return status
+
+    def _note(self, status):
+        self.protections = status.get("protections", self.protections)
+        self.peak_memory_mb = max(self.peak_memory_mb, status.get("max_memory_mb", 0.0))
+
+    def _lost(self, status: dict, default: str, message: str) -> ProcessLost:
+        kind, explanation = _interpret(status, default, message)
+        self.losses.append((kind, explanation))
+        return ProcessLost(kind, explanation)
+
+    def _check_budget(self):
+        if time.monotonic() >= self.deadline:
+            raise ProcessLost("timeout", "not run: the submission used up its %g s budget"
+                              % self.limits.total_timeout)
+
+    def close(self):
+        if self.child is not None:
+            child, self.child = self.child, None
+            self._note(child.stop())
+
+
+def _interpret(status: dict, default: str, message: str) -> tuple[str, str]:
+    """The student status and message for a child that ended early."""
+    if status.get("oom_kills"):
+        return "memory_limit", "the code used more than the memory limit and was stopped"
+    sig = status.get("signal")
+    if sig == signal.SIGXCPU:
+        return "timeout", "the code used up its CPU-time limit (an infinite loop?)"
+    if default == "timeout":
+        return "timeout", message
+    if sig is not None:
+        return "crashed", "the process was killed by %s" % SIGNAL_NAMES.get(sig, "signal %d" % sig)
+    if "exit_code" in status:
+        return "crashed", "the code ended the process itself (exit code %d), e.g. with os._exit" % status["exit_code"]
+    return default, message
+
+
+def _describe_error(error: dict) -> str:
+    line = "%s: %s" % (error.get("type"), error.get("message")) if error.get("message") else error.get("type")
+    return line or "an error"

@@ -1,0 +1,243 @@
+"""Operating-system isolation for a process that will run student code.
+
+Linux only, and only as root for the strong parts; each step says whether it worked so
+the grader can report what protected a run. The pieces, applied in a child before any
+student code runs:
+
+- namespaces (`unshare`): a new mount namespace (to hide files), PID namespace (the
+  child sees only its own processes, and when it ends they all end), network namespace
+  (no interfaces but a down loopback), IPC and UTS;
+- mounts: an empty tmpfs over every hidden directory (the course, /tmp, /root, ...),
+  with the paths Python needs bound back in, a fresh /proc, and a small tmpfs as the
+  working directory;
+- cgroups (v1 `memory` and `pids`, where writable): a real memory limit, and a limit
+  on processes plus threads;
+- rlimits: CPU seconds, file size, open files, no core dumps (and processes or data
+  size where there is no cgroup);
+- a fresh unprivileged uid, so nothing can undo the above.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import resource
+import signal
+import time
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+# Always covered: scratch space and home folders, where answer keys, other courses and
+# other runs may lie. /tmp becomes the run's own small tmpfs (its working directory).
+ALWAYS_HIDDEN = ["/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/mnt", "/media",
+                 "/srv", "/opt"]
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+CGROUP_GROUP = "dlcourse-autograder"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, "%s: %s" % (what, os.strerror(code)))
+
+
+def unshare_namespaces() -> None:
+    """New mount, PID, network, IPC and UTS namespaces (the next fork is PID 1)."""
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    _check(_libc.unshare(flags), "unshare")
+
+
+def die_with_parent() -> None:
+    """Be killed when the parent dies (reset by a uid change, so call it again after)."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+
+
+def no_new_privileges() -> None:
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+
+
+def _mount(source, target, fstype, flags, data=None):
+    encode = lambda s: s.encode() if s is not None else None  # noqa: E731
+    _check(_libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)),
+           "mount %s" % target)
+
+
+def hide_paths(hidden: list[str], keep: list[str], tmp_size_mb: int) -> None:
+    """Cover each hidden path with an empty tmpfs (or /dev/null for a file), then bind
+    back every kept path that the covering made disappear.
+
+    Kept paths are opened before anything is covered and bound back through
+    /proc/self/fd, so they may lie under a hidden one (a virtualenv inside the course,
+    Python under /root).
+    """
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    kept = []
+    for path in _safe_to_keep(keep, ALWAYS_HIDDEN + list(hidden)):
+        try:
+            kept.append((path, os.open(path, os.O_PATH), os.stat(path)))
+        except OSError:
+            continue
+    hidden = ALWAYS_HIDDEN + list(hidden)
+    for path in sorted(set(hidden), key=len):
+        if not os.path.lexists(path) or os.path.islink(path):
+            continue  # already under something hidden, or a link we must not follow
+        if os.path.isdir(path):
+            size = tmp_size_mb if path == "/tmp" else 1
+            mode = "1777" if path == "/tmp" else "755"
+            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=%s" % (size, mode))
+        else:
+            _mount("/dev/null", path, None, MS_BIND)
+    for path, fd, before in kept:
+        try:
+            now = os.stat(path)
+            visible = (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino)
+        except OSError:
+            visible = False
+        if not visible:
+            os.makedirs(path, exist_ok=True)
+            _mount("/proc/self/fd/%d" % fd, path, None, MS_BIND | MS_REC)
+        os.close(fd)
+
+
+def _safe_to_keep(keep, hidden):
+    """Kept paths, minus any that would bring a hidden path back into view."""
+    def covers(outer, inner):
+        return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+    return [path for path in dict.fromkeys(os.path.abspath(p) for p in keep)
+            if not any(covers(path, os.path.abspath(h)) for h in hidden)]
+
+
+def mount_proc() -> None:
+    """A /proc that shows only this PID namespace's processes."""
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def drop_privileges(uid: int) -> None:
+    """Become an unprivileged uid/gid with no supplementary groups; keep it that way."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    no_new_privileges()
+
+
+def set_limits(cpu_seconds: int, file_mb: int, open_files: int, processes: int | None,
+               data_mb: int | None) -> None:
+    """rlimits; processes and data only where no cgroup enforces them better."""
+    limits = {
+        resource.RLIMIT_CPU: (cpu_seconds, cpu_seconds + 1),
+        resource.RLIMIT_FSIZE: (file_mb * 2**20,) * 2,
+        resource.RLIMIT_NOFILE: (open_files,) * 2,
+        resource.RLIMIT_CORE: (0, 0),
+    }
+    if processes is not None:
+        limits[resource.RLIMIT_NPROC] = (processes,) * 2
+    if data_mb is not None:
+        limits[resource.RLIMIT_DATA] = (data_mb * 2**20,) * 2
+    for which, value in limits.items():
+        resource.setrlimit(which, value)
+
+
+class Cgroup:
+    """A v1 memory + pids cgroup for one sandboxed child (where the host allows it)."""
+
+    def __init__(self, name: str, memory_mb: int, max_tasks: int):
+        self.paths = {}
+        for controller in ("memory", "pids"):
+            parent = os.path.join(CGROUP_ROOT, controller, CGROUP_GROUP)
+            try:
+                os.makedirs(os.path.join(parent, name), exist_ok=True)
+            except OSError:
+                continue
+            self.paths[controller] = os.path.join(parent, name)
+        if "memory" in self.paths:
+            self._write("memory", "memory.limit_in_bytes", memory_mb * 2**20)
+            self._write("memory", "memory.memsw.limit_in_bytes", memory_mb * 2**20, required=False)
+        if "pids" in self.paths:
+            self._write("pids", "pids.max", max_tasks)
+
+    @property
+    def limits_memory(self) -> bool:
+        return "memory" in self.paths
+
+    @property
+    def limits_tasks(self) -> bool:
+        return "pids" in self.paths
+
+    def _write(self, controller, filename, value, required=True):
+        try:
+            with open(os.path.join(self.paths[controller], filename), "w") as handle:
+                handle.write(str(value))
+        except OSError:
+            if required:
+                self.paths.pop(controller, None)
+
+    def add(self, pid: int) -> None:
+        for controller in list(self.paths):
+            self._write(controller, "cgroup.procs", pid)
+
+    def stats(self) -> dict:
+        """Peak memory and whether the OOM killer struck, read after the child ended."""
+        stats = {}
+        if "memory" in self.paths:
+            stats["max_memory_mb"] = _read_int(self.paths["memory"], "memory.max_usage_in_bytes") / 2**20
+            oom = _read(self.paths["memory"], "memory.oom_control")
+            stats["oom_kills"] = int(dict(line.split() for line in oom.splitlines()).get("oom_kill", 0))
+        return stats
+
+    def remove(self) -> None:
+        """Kill what is left in the group, move this process out, delete the group."""
+        for controller, path in self.paths.items():
+            parent = os.path.dirname(path)
+            for _ in range(100):
+                pids = [int(p) for p in _read(path, "cgroup.procs").split()]
+                others = [p for p in pids if p != os.getpid()]
+                for pid in others:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                if os.getpid() in pids:
+                    with open(os.path.join(parent, "cgroup.procs"), "w") as handle:
+                        handle.write(str(os.getpid()))
+                try:
+                    os.rmdir(path)
+                    break
+                except OSError as error:
+                    if error.errno != errno.EBUSY:
+                        break
+                    time.sleep(0.01)
+
+
+def _read(folder, filename):
+    try:
+        with open(os.path.join(folder, filename)) as handle:
+            return handle.read()
+    except OSError:
+        return ""
+
+
+def _read_int(folder, filename):
+    text = _read(folder, filename).strip()
+    return int(text) if text.isdigit() else 0
+
+
+def protect_from_oom_killer() -> None:
+    """The supervisor must survive its child's out-of-memory kill."""
+    try:
+        with open("/proc/self/oom_score_adj", "w") as handle:
+            handle.write("-1000")
+    except OSError:
+        pass

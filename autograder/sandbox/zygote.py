@@ -1,0 +1,48 @@
+"""The warm fork server: imports NumPy (and TensorFlow/Keras when asked) once, then
+forks one sandboxed child per request.
+
+It is started by the grader with a clean environment and working directory, and it
+never imports the reference solutions, the checks' expected values or anything of the
+grader's: a forked child inherits the zygote's memory, so that memory must hold
+nothing a student may not see. Forking is safe because TensorFlow is imported but
+has run no operation here, so none of its threads exist yet.
+
+Protocol on the SOCK_SEQPACKET control socket: the grader sends a JSON config with two
+file descriptors attached (the child's end of the request socket, and the write end of
+the status pipe); the zygote answers `{"pid": supervisor_pid}`.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import socket
+import sys
+
+def main(control_fd: int, preload: list[str]) -> None:
+    control = socket.socket(fileno=control_fd)
+    for module in preload:
+        importlib.import_module(module)
+    from . import child  # noqa: F401 (imported now so forked children need no disk access for it)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped automatically
+    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
+        except OSError:
+            return
+        if not message:
+            return  # the grader has gone: so do we (and our children, by PDEATHSIG)
+        config = json.loads(message)
+        pid = os.fork()
+        if pid == 0:
+            control.close()
+            child.supervise(config, fds[0], fds[1])
+        for fd in fds:
+            os.close(fd)
+        control.send(json.dumps({"pid": pid}).encode())
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), [name for name in sys.argv[2].split(",") if name])
