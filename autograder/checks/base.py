@@ -116,15 +116,21 @@ class FunctionTest(Test):
             return _verdict_on_error(case, outcome)
         if outcome.error:
             return outcome.error_text()
-        mismatch = compare(outcome.value, expected, self.rtol, self.atol,
-                           reveal=case.public, names=self.names)
-        if mismatch:
-            hint = self.hint(case, outcome.value, expected, reference)
-            return mismatch.text() + (" - hint: " + hint if hint else "")
+        problem = self.problem(case, outcome.value, expected, reference)
+        if problem:
+            return problem
         if self.no_warnings and outcome.warnings:
             return "the values are right, but it emitted a warning (%s)%s" % (
                 outcome.warnings[0], ": " + self.warning_hint if self.warning_hint else "")
         return self.modified_input(case, outcome)
+
+    def problem(self, case, got, expected, reference) -> str | None:
+        """What is wrong with the value returned (None if it is right)."""
+        mismatch = compare(got, expected, self.rtol, self.atol, reveal=case.public, names=self.names)
+        if mismatch is None:
+            return None
+        hint = self.hint(case, got, expected, reference)
+        return mismatch.text() + (" - hint: " + hint if hint else "")
 
     def hint(self, case, got, expected, reference):
         for hint in self.hints:
