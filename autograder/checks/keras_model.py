@@ -1,0 +1,203 @@
+"""Judging a Keras model from its structured description (see `operations.describe_model`).
+
+Everything here is plain NumPy on plain data, so it runs on the grader's side without
+TensorFlow. A model is judged by what it is (layer classes, units, activations, dropout
+rate, output shapes, parameter counts, optimizer, learning rate, loss) and by what it
+does (at inference it computes what its layers say; in training its Dropout zeroes
+about `rate` of the units and scales the rest), never by `summary()` text, which
+changes between Keras versions.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..compare import fmt
+
+# The lesson's model, as the spec states it.
+LAYERS = [("Dense", 16, "relu"), ("Dropout", 0.2, None), ("Dense", 8, "relu"), ("Dense", 1, "sigmoid")]
+LEARNING_RATE = 0.001
+LOSS_NAMES = {"binary_crossentropy", "bce"}
+
+FALSE_FAILURE = 1e-9
+
+
+def expected_params(input_dim: int) -> list[int]:
+    """Parameters per layer: (inputs + 1 bias) * units for Dense, none for Dropout."""
+    counts, width = [], input_dim
+    for kind, size, _ in LAYERS:
+        if kind == "Dense":
+            counts.append((width + 1) * size)
+            width = size
+        else:
+            counts.append(0)
+    return counts
+
+
+def expected_output_shapes() -> list[list]:
+    shapes, width = [], None
+    for kind, size, _ in LAYERS:
+        width = size if kind == "Dense" else width
+        shapes.append([None, width])
+    return shapes
+
+
+def layer_text(layer: dict) -> str:
+    kind = layer.get("class")
+    if kind == "Dense":
+        return "Dense(%s, %s)" % (layer.get("units"), layer.get("activation"))
+    if kind == "Dropout":
+        return "Dropout(%s)" % layer.get("rate")
+    return str(kind)
+
+
+def spec_text() -> str:
+    return " -> ".join("Dense(%d, %s)" % (size, act) if kind == "Dense" else "Dropout(%g)" % size
+                       for kind, size, act in LAYERS)
+
+
+def layers_problem(description: dict) -> str | None:
+    """Compare the layer list with the spec, naming the first difference."""
+    got = [layer for layer in description.get("layers", []) if layer.get("class") != "InputLayer"]
+    got_text = " -> ".join(layer_text(layer) for layer in got)
+    if len(got) != len(LAYERS):
+        return "expected %d layers %s, got %d: %s" % (len(LAYERS), spec_text(), len(got), got_text)
+    for index, (layer, (kind, size, activation)) in enumerate(zip(got, LAYERS), start=1):
+        if layer.get("class") != kind:
+            hint = ""
+            if kind == "Dropout" or layer.get("class") == "Dropout":
+                hint = " (Dropout goes right after the first Dense layer)"
+            return "layer %d should be %s, got %s: %s%s" % (
+                index, kind, layer_text(layer), got_text, hint)
+        if kind == "Dense" and (layer.get("units") != size or layer.get("activation") != activation):
+            return "layer %d should be Dense(%d, %s), got %s" % (index, size, activation, layer_text(layer))
+        if kind == "Dropout" and not math.isclose(layer.get("rate") or -1, size):
+            return "the Dropout rate should be %g, got %s" % (size, layer.get("rate"))
+    return None
+
+
+def params_problem(description: dict, input_dim: int) -> str | None:
+    counts = [layer.get("params") for layer in description.get("layers", [])
+              if layer.get("class") != "InputLayer"]
+    expected = expected_params(input_dim)
+    total = description.get("params")
+    if total != sum(expected) or counts != expected:
+        return "expected %d parameters (per layer %s), got %s (per layer %s)" % (
+            sum(expected), expected, total, counts)
+    return None
+
+
+def shapes_problem(description: dict, input_dim: int) -> str | None:
+    if description.get("input_shape") != [None, input_dim]:
+        return "the input should have shape (None, %d), got %s: start with keras.Input((%d,))" % (
+            input_dim, description.get("input_shape"), input_dim)
+    shapes = [layer.get("output_shape") for layer in description.get("layers", [])
+              if layer.get("class") != "InputLayer"]
+    if shapes != expected_output_shapes():
+        return "expected output shapes %s, got %s" % (expected_output_shapes(), shapes)
+    return None
+
+
+def compile_problem(description: dict) -> str | None:
+    if not description.get("compiled") or description.get("optimizer") is None:
+        return "the model is not compiled: call model.compile(...) before returning it"
+    optimizer = description["optimizer"]
+    if optimizer.get("class") != "Adam":
+        return "the optimizer should be Adam, got %s" % optimizer.get("class")
+    rate = optimizer.get("learning_rate")
+    if rate is None or not math.isclose(rate, LEARNING_RATE, rel_tol=1e-6):
+        return "Adam's learning rate should be %g, got %s" % (LEARNING_RATE, rate)
+    return None
+
+
+def loss_problem(description: dict) -> str | None:
+    loss = description.get("loss")
+    if loss not in LOSS_NAMES:
+        return "the loss should be binary cross-entropy ('binary_crossentropy'), got %r" % (loss,)
+    metrics = description.get("metrics") or []
+    if not any(name in ("accuracy", "acc", "binary_accuracy") for name in metrics):
+        return "compile with metrics=['accuracy'] (got %s)" % (metrics,)
+    return None
+
+
+# --- behaviour ------------------------------------------------------------------------
+
+ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
+    "linear": lambda z: z,
+    "tanh": np.tanh,
+}
+
+
+def numpy_forward(description: dict, x: np.ndarray) -> np.ndarray | None:
+    """What the described layers compute at inference, from the model's own weights."""
+    weights = list(description.get("weights") or [])
+    hidden = np.asarray(x, dtype=np.float64)
+    for layer in description.get("layers", []):
+        if layer.get("class") == "Dense":
+            if len(weights) < 2 or layer.get("activation") not in ACTIVATIONS or not layer.get("use_bias", True):
+                return None
+            kernel, bias = weights.pop(0), weights.pop(0)
+            hidden = ACTIVATIONS[layer["activation"]](hidden @ kernel + bias)
+        elif layer.get("class") not in ("Dropout", "InputLayer"):
+            return None
+    return hidden
+
+
+def inference_problem(description: dict, behaviour: dict, x: np.ndarray) -> str | None:
+    runs = behaviour.get("inference") or []
+    if len(runs) != 2:
+        return "the model could not be run"
+    if not np.array_equal(runs[0], runs[1]):
+        return "two inference runs on the same input differ: is Dropout active at inference?"
+    expected = numpy_forward(description, x)
+    if expected is None:
+        return "the layers could not be recomputed from the weights"
+    if np.shape(runs[0]) != expected.shape:
+        return "expected output shape %s, got %s" % (expected.shape, np.shape(runs[0]))
+    if not np.allclose(runs[0], expected, rtol=1e-4, atol=1e-5):  # the model runs in float32
+        return "at inference the model does not compute what its layers say"
+    return None
+
+
+def zero_fraction_tolerance(count: int, false_failure: float = FALSE_FAILURE) -> float:
+    """Hoeffding: P(|zeros/count - rate| >= t) <= 2 exp(-2 count t^2) = false_failure."""
+    return math.sqrt(math.log(2.0 / false_failure) / (2.0 * count))
+
+
+def dropout_problem(before: np.ndarray, after: np.ndarray, rate: float, rtol: float = 1e-9) -> str | None:
+    """Judge one dropout in training: zeros where it dropped, x / (1 - rate) elsewhere.
+
+    Only units that were non-zero before count: a zero stays zero either way. An honest
+    implementation fails the zero-fraction bound with probability below 1e-9.
+    """
+    before = np.asarray(before, dtype=np.float64)
+    after = np.asarray(after, dtype=np.float64)
+    if after.shape != before.shape:
+        return "expected shape %s, got %s" % (before.shape, after.shape)
+    live = before != 0
+    count = int(live.sum())
+    if count == 0:
+        return "the input to dropout was all zeros, so nothing could be checked"
+    dropped = live & (after == 0)
+    kept = live & ~dropped
+    fraction = dropped.sum() / count
+    tolerance = zero_fraction_tolerance(count)
+    if not np.allclose(after[kept], before[kept] / (1.0 - rate), rtol=rtol, atol=0):
+        scale = np.median(after[kept] / before[kept]) if kept.any() else float("nan")
+        hint = ""
+        if math.isclose(scale, 1.0, rel_tol=1e-3):
+            hint = ": the survivors are not rescaled; divide them by (1 - rate) (inverted dropout)"
+        elif math.isclose(scale, 1.0 - rate, rel_tol=1e-3):
+            hint = ": the survivors are multiplied by (1 - rate); divide by it instead"
+        return "the units kept should be scaled by 1 / (1 - %g) = %s, they are scaled by %s%s" % (
+            rate, fmt(1.0 / (1.0 - rate)), fmt(scale), hint)
+    if abs(fraction - rate) > tolerance:
+        hint = ""
+        if abs(fraction - (1.0 - rate)) <= tolerance:
+            hint = ": rate is the fraction dropped, not the fraction kept"
+        return "%.4f of the units were zeroed; with rate %g that should be within %.4f of %g%s" % (
+            fraction, rate, tolerance, rate, hint)
+    return None
