@@ -27,6 +27,7 @@ class TestResult:
     cases: list[CaseResult] = field(default_factory=list)
     error: str = ""  # a problem that stopped the whole test (missing function, crash)
     process_failure: str = ""  # the status, if the student's process died during the test
+    title: str = ""  # what students read it as (the function's name); grade_id if empty
 
     @property
     def score(self) -> float:
@@ -43,7 +44,7 @@ class TestResult:
 
     def message(self, max_failures: int = 5, points: bool = True) -> str:
         """A short report: the count of cases passed, then the first few failures."""
-        name = self.grade_id
+        name = self.title or self.grade_id
         if self.error:
             return "%s: %s" % (name, self.error)
         failed = [case for case in self.cases if not case.passed]
@@ -69,6 +70,8 @@ class StudentResult:
     status: str = GRADED
     message: str = ""
     tests: dict[str, TestResult] = field(default_factory=dict)
+    protections: list[str] = field(default_factory=list)  # how the sandbox isolated the run
+    peak_memory_mb: float = 0.0
 
     @property
     def score(self) -> float:
@@ -96,9 +99,11 @@ class StudentResult:
         tests = {
             grade_id: TestResult(
                 grade_id=test["grade_id"], max_score=test["max_score"], error=test["error"],
-                process_failure=test.get("process_failure", ""),
+                process_failure=test.get("process_failure", ""), title=test.get("title", ""),
                 cases=[CaseResult(**case) for case in test["cases"]])
             for grade_id, test in record["tests"].items()
         }
         return cls(student=record["student"], assignment=record["assignment"],
-                   status=record["status"], message=record["message"], tests=tests)
+                   status=record["status"], message=record["message"], tests=tests,
+                   protections=record.get("protections", []),
+                   peak_memory_mb=record.get("peak_memory_mb", 0.0))

@@ -4,12 +4,17 @@ from importlib import import_module
 ASSIGNMENTS = ("ps1_forward", "ps2_learning", "ps3_backprop", "ps4_keras")
 
 
-def tests_for(assignment: str) -> list:
-    """The assignment's tests (one per graded test cell), in notebook order."""
+def module_for(assignment: str):
+    """The checks module of `assignment`."""
     if assignment not in ASSIGNMENTS:
         raise ValueError("unknown assignment %r (expected one of %s)"
                          % (assignment, ", ".join(ASSIGNMENTS)))
-    return list(import_module("." + assignment, __name__).TESTS)
+    return import_module("." + assignment, __name__)
+
+
+def tests_for(assignment: str) -> list:
+    """The assignment's tests (one per graded test cell), in notebook order."""
+    return list(module_for(assignment).TESTS)
 
 
 def find(assignment: str, name: str):

@@ -1,0 +1,168 @@
+"""Read a student's notebook without trusting it, and build the program to run.
+
+The program is what DESIGN.md calls the untrusted side's code: the *source* notebook's
+locked setup cells and the submission's solution cells, in the source's order. Test
+cells, and anything else the student added or changed, never run. Every way a file
+can be broken becomes `InvalidNotebook` with a message naming the problem.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import os
+import stat
+from dataclasses import dataclass
+
+MAX_NOTEBOOK_BYTES = 20 * 2**20
+
+
+class InvalidNotebook(ValueError):
+    """The submission cannot be read as a notebook; the message says why."""
+
+
+@dataclass
+class Cell:
+    kind: str  # "setup", "solution" or "test"
+    name: str  # grade_id
+    source: str
+    points: float = 0.0
+
+
+@dataclass
+class Program:
+    cells: list[tuple[str, str]]  # (name, source) run in this order
+    notes: list[str]  # what a student should know about how their notebook was read
+
+
+def read_notebook(path: str, max_bytes: int = MAX_NOTEBOOK_BYTES) -> dict:
+    """A notebook's JSON, refusing links, special files, huge files and bad encodings."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise InvalidNotebook("%s does not exist" % os.path.basename(path)) from None
+    if stat.S_ISLNK(info.st_mode):
+        raise InvalidNotebook("%s is a symbolic link, not a notebook file" % os.path.basename(path))
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidNotebook("%s is not a regular file" % os.path.basename(path))
+    if info.st_size > max_bytes:
+        raise InvalidNotebook("the notebook is %.0f MB; the limit is %.0f MB (clear large outputs "
+                              "before submitting)" % (info.st_size / 2**20, max_bytes / 2**20))
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(max_bytes + 1)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidNotebook("the notebook is not UTF-8 text (byte %d)" % error.start) from None
+    try:
+        notebook = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidNotebook("the notebook is not valid JSON (line %d, column %d: %s)"
+                              % (error.lineno, error.colno, error.msg)) from None
+    return _checked_structure(notebook)
+
+
+def _checked_structure(notebook) -> dict:
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        if isinstance(notebook, dict) and isinstance(notebook.get("worksheets"), list):
+            return _from_nbformat3(notebook)
+        raise InvalidNotebook("the file is JSON but not a notebook (no list of cells)")
+    if notebook.get("nbformat") != 4:
+        raise InvalidNotebook("unsupported notebook format version %r (expected 4)" % notebook.get("nbformat"))
+    return notebook
+
+
+def _from_nbformat3(notebook) -> dict:
+    """An nbformat 3 notebook's cells, in the shape of version 4 (code inputs only)."""
+    cells = []
+    for sheet in notebook["worksheets"]:
+        for cell in sheet.get("cells", []) if isinstance(sheet, dict) else []:
+            if isinstance(cell, dict):
+                cells.append({"cell_type": cell.get("cell_type"), "metadata": cell.get("metadata", {}),
+                              "source": cell.get("input", cell.get("source", ""))})
+    return {"nbformat": 4, "cells": cells}
+
+
+def cell_source(cell) -> str:
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(source, list):
+        source = "".join(part for part in source if isinstance(part, str))
+    return source if isinstance(source, str) else ""
+
+
+def nbgrader_metadata(cell) -> dict:
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    data = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def source_cells(notebook: dict) -> list[Cell]:
+    """The graded structure of a *source* notebook: setup, solution and test cells."""
+    cells = []
+    for cell in notebook["cells"]:
+        meta = nbgrader_metadata(cell)
+        if cell.get("cell_type") != "code" or not meta:
+            continue
+        name = meta.get("grade_id", "")
+        if meta.get("solution"):
+            cells.append(Cell("solution", name, cell_source(cell)))
+        elif meta.get("grade"):
+            cells.append(Cell("test", name, cell_source(cell), float(meta.get("points", 0))))
+        elif meta.get("locked"):
+            cells.append(Cell("setup", name, cell_source(cell)))
+    return cells
+
+
+def build_program(source: list[Cell], submission: dict) -> Program:
+    """Source setup cells plus the submission's solution cells, in the source's order.
+
+    A solution cell is found by its grade_id (the last one, if duplicated). If the
+    student lost its metadata, the last unmarked code cell that defines the function of
+    the same name stands in, and a note says so.
+    """
+    by_id, unmarked = {}, []
+    for cell in submission["cells"]:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        meta = nbgrader_metadata(cell)
+        if meta.get("solution") and isinstance(meta.get("grade_id"), str):
+            by_id[meta["grade_id"]] = cell_source(cell)
+        elif not meta:
+            unmarked.append(cell_source(cell))
+    cells, notes = [], []
+    for cell in source:
+        if cell.kind == "setup":
+            cells.append((cell.name, strip_magics(cell.source)))
+        elif cell.kind == "solution":
+            code = by_id.get(cell.name)
+            if code is None:
+                code = _defining(unmarked, cell.name)
+                notes.append("the solution cell %r is missing%s" % (
+                    cell.name, "; used a cell that defines %s instead" % cell.name if code else ""))
+            if code is not None:
+                cells.append((cell.name, strip_magics(code)))
+    return Program(cells, notes)
+
+
+def _defining(sources, name):
+    for source in reversed(sources):
+        try:
+            tree = ast.parse(strip_magics(source))
+        except SyntaxError:
+            continue
+        if any(isinstance(node, ast.FunctionDef) and node.name == name for node in tree.body):
+            return source
+    return None
+
+
+def strip_magics(source: str) -> str:
+    """IPython syntax (magics, shell escapes) as plain Python calls to `get_ipython()`,
+    which the sandbox answers with a stand-in that ignores them (see `child`)."""
+    return _transformer().transform_cell(source)
+
+
+@functools.lru_cache(maxsize=1)
+def _transformer():
+    from IPython.core.inputtransformer2 import TransformerManager
+    return TransformerManager()
