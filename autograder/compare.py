@@ -156,7 +156,9 @@ def _first(mask):
 
 
 def _at(index):
-    return " at index %s" % (index if len(index) != 1 else "[%d]" % index[0]) if index else ""
+    if not index:
+        return ""
+    return " at index %s" % ("[%d]" % index[0] if len(index) == 1 else str(index))
 
 
 def fmt(value) -> str:
