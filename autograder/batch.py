@@ -1,0 +1,201 @@
+"""Grade a class: find the submissions, reuse cached results, grade the rest in parallel.
+
+Every finished result is written to the cache at once (atomically), keyed by the
+submission's bytes and everything that decides its grade (the source notebook, the
+reference solutions, the checks, this package's version). So a batch that is killed
+or interrupted loses nothing: running the same command again grades only what is
+missing, and a late submission costs one grading, not a whole class.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from . import __version__, checks
+from .course import Course
+from .grader import Job, failed_result, grade_submission
+from .results import StudentResult
+from .sandbox import Limits
+
+
+def find_submissions(course: Course, assignment: str, students=None, limits: Limits | None = None) -> list[Job]:
+    """One job per student folder in submitted/ that has this assignment, sorted by id."""
+    limits = limits or Limits()
+    limits.hidden = course.hidden_paths()
+    root = course.submitted()
+    names = sorted(os.listdir(root)) if os.path.isdir(root) else []
+    if students:
+        unknown = sorted(set(students) - set(names))
+        if unknown:
+            raise ValueError("no submissions from %s in %s" % (", ".join(unknown), root))
+        names = [name for name in names if name in set(students)]
+    jobs = []
+    for student in names:
+        home, folder = course.submitted(student), course.submitted(student, assignment)
+        if os.path.islink(home) or os.path.islink(folder):
+            jobs.append(_job(course, assignment, student, None, limits))
+        elif os.path.isdir(home) and os.path.lexists(folder):
+            jobs.append(_job(course, assignment, student, folder, limits))
+    return jobs
+
+
+def _job(course, assignment, student, folder, limits):
+    job = Job(course.root, assignment, student, None, course.source_notebook(assignment), limits)
+    if folder is None or not os.path.isdir(folder):
+        job.missing = "the submission is a symbolic link or not a folder: nothing was read from it"
+        return job
+    expected = os.path.join(folder, assignment + ".ipynb")
+    if os.path.lexists(expected):
+        job.notebook = expected
+        return job
+    others = sorted(name for name in os.listdir(folder) if name.endswith(".ipynb"))
+    if len(others) == 1:
+        job.notebook = os.path.join(folder, others[0])
+        job.note = "graded %s in place of the missing %s.ipynb" % (others[0], assignment)
+    else:
+        job.missing = "no %s.ipynb in the submission%s" % (
+            assignment, " (found %s)" % ", ".join(others) if others else "")
+    return job
+
+
+# --- the cache ----------------------------------------------------------------------
+
+def grading_fingerprint(course: Course, assignment: str) -> str:
+    """Everything besides the submission that decides a grade, hashed."""
+    digest = hashlib.sha256(__version__.encode())
+    package = os.path.dirname(os.path.abspath(checks.__file__))
+    for path in [course.source_notebook(assignment),
+                 os.path.join(course.root, "solutions", assignment + ".py")] + \
+            sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")):
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def cache_key(job: Job, fingerprint: str) -> str:
+    digest = hashlib.sha256(fingerprint.encode())
+    digest.update(json.dumps([job.note, job.missing]).encode())
+    if job.notebook:
+        try:
+            with open(job.notebook, "rb") as handle:
+                digest.update(handle.read())
+        except OSError as error:
+            digest.update(str(error).encode())
+    return digest.hexdigest()
+
+
+class ResultCache:
+    """One JSON file per student and assignment under .autograder/cache/."""
+
+    def __init__(self, course: Course, assignment: str):
+        self.folder = os.path.join(course.state, "cache", assignment)
+
+    def _path(self, student):
+        return os.path.join(self.folder, hashlib.sha256(student.encode()).hexdigest()[:32] + ".json")
+
+    def get(self, student: str, key: str) -> StudentResult | None:
+        try:
+            with open(self._path(student)) as handle:
+                entry = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        if entry.get("key") != key or entry.get("student") != student:
+            return None
+        return StudentResult.from_record(entry["result"])
+
+    def put(self, student: str, key: str, result: StudentResult) -> None:
+        os.makedirs(self.folder, exist_ok=True)
+        write_atomically(self._path(student), json.dumps(
+            {"key": key, "student": student, "result": result.to_record()}))
+
+
+def write_atomically(path: str, text: str) -> None:
+    """Write to a temporary file beside `path`, then rename: never a half-written file."""
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+# --- running ----------------------------------------------------------------------
+
+def grade_jobs(course: Course, assignment: str, jobs: list[Job], workers: int, force: bool = False,
+               progress=None, run=None) -> dict[str, StudentResult]:
+    """Results for every job, cached ones reused unless `force`.
+
+    `run(jobs, on_result)` grades the jobs that are not cached; the default is a local
+    thread pool of `workers` threads (each submission still runs in its own sandboxed
+    process; the threads only wait on them and compare answers).
+    """
+    cache = ResultCache(course, assignment)
+    fingerprint = grading_fingerprint(course, assignment)
+    results, todo = {}, []
+    for job in jobs:
+        key = cache_key(job, fingerprint)
+        cached = None if force else cache.get(job.student, key)
+        if cached is not None:
+            results[job.student] = cached
+        else:
+            todo.append((job, key))
+    if progress:
+        progress.start(total=len(jobs), cached=len(results))
+
+    def on_result(job, key, result):
+        if result.status != "grader_error":
+            cache.put(job.student, key, result)
+        results[job.student] = result
+        if progress:
+            progress.advance(result)
+
+    (run or local_runner(workers))(todo, on_result)
+    if progress:
+        progress.finish()
+    return {job.student: results[job.student] for job in jobs}
+
+
+def local_runner(workers: int):
+    def run(todo, on_result):
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = {pool.submit(safely_graded, job): (job, key) for job, key in todo}
+            try:
+                for future in as_completed(futures):
+                    job, key = futures[future]
+                    on_result(job, key, future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    return run
+
+
+def safely_graded(job: Job) -> StudentResult:
+    """The job's result; a fault of the grader becomes a `grader_error` result (not
+    cached, so the next run retries it) instead of stopping the batch."""
+    try:
+        return grade_submission(job)
+    except Exception as error:  # noqa: BLE001
+        return failed_result(job, "grader_error", "the grader failed on this submission: %s: %s"
+                             % (type(error).__name__, error))
+
+
+def grade_assignment(course: Course, assignment: str, students=None, workers: int = 2,
+                     limits: Limits | None = None, force: bool = False, progress=None, run=None):
+    """Find and grade the submissions of `assignment`: (jobs, results by student)."""
+    if not os.path.isfile(course.source_notebook(assignment)):
+        raise FileNotFoundError("no source notebook %s" % course.source_notebook(assignment))
+    jobs = find_submissions(course, assignment, students, limits)
+    return jobs, grade_jobs(course, assignment, jobs, workers, force, progress, run)

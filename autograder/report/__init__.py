@@ -1,0 +1,54 @@
+"""Where grades go: nbgrader's gradebook, autograded notebooks, CSV, JSON, a table."""
+from __future__ import annotations
+
+import os
+
+from nbgrader.utils import parse_utc
+
+from .. import checks
+from ..course import Course
+from ..submission import InvalidNotebook, build_program, read_notebook, source_cells
+from .files import write_grade_files
+from .gradebook import write_gradebook
+from .notebooks import autograded_notebook, write_autograded
+
+
+def write_reports(course: Course, assignment: str, jobs: list, results: dict) -> dict:
+    """Write every output for `results`; returns what was written where."""
+    grade_ids = [test.grade_id for test in checks.tests_for(assignment)]
+    source_notebook = read_notebook(course.source_notebook(assignment))
+    source = source_cells(source_notebook)
+    for job in jobs:
+        path = os.path.join(course.autograded(job.student, assignment), assignment + ".ipynb")
+        write_autograded(path, autograded_notebook(source_notebook, _solutions(source, job), results[job.student]))
+    write_grade_files(course.grades(assignment, "csv"), course.grades(assignment, "json"),
+                      assignment, results, grade_ids)
+    write_gradebook(course, assignment, results, {job.student: _timestamp(job) for job in jobs})
+    return {"gradebook": course.gradebook, "csv": course.grades(assignment, "csv"),
+            "json": course.grades(assignment, "json"),
+            "autograded": os.path.join(course.root, "autograded")}
+
+
+def _solutions(source, job) -> dict:
+    if job.notebook is None:
+        return {}
+    try:
+        return dict(build_program(source, read_notebook(job.notebook)).cells)
+    except InvalidNotebook:
+        return {}
+
+
+def _timestamp(job):
+    """nbgrader's submission time, from timestamp.txt beside the notebook (if any)."""
+    if job.notebook is None:
+        return None
+    path = os.path.join(os.path.dirname(job.notebook), "timestamp.txt")
+    try:
+        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), encoding="utf-8") as handle:
+            text = handle.read(200).strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        return parse_utc(text)
+    except (ValueError, OverflowError, TypeError):
+        return None
