@@ -21,6 +21,7 @@ NUMERIC_KINDS = "biuf"  # bool, signed, unsigned, float
 MAX_DEPTH = 32
 MAX_STRING = 100_000
 MAX_BYTES = 256 * 1024 * 1024
+MAX_INT_BITS = 64  # larger ints are no answer to any exercise, and JSON limits their digits
 
 
 class NotPlainData(TypeError):
@@ -42,7 +43,10 @@ def to_plain(value, _depth=0):
             raise NotPlainData("a string longer than %d characters" % MAX_STRING)
         return str.__str__(value)
     if isinstance(value, int):
-        return int.__int__(value)
+        value = int.__int__(value)
+        if value.bit_length() > MAX_INT_BITS:
+            raise NotPlainData("an integer of more than %d bits" % MAX_INT_BITS)
+        return value
     if isinstance(value, float):
         return float.__float__(value)
     if isinstance(value, np.ndarray):
@@ -99,7 +103,10 @@ def decode(data: bytes, max_bytes: int = MAX_BYTES):
     try:
         header_len, n_blobs = struct.unpack_from("<QQ", view, 0)
         offset = 16
-        header = json.loads(bytes(view[offset:offset + header_len]).decode("utf-8"))
+        if offset + header_len > len(data):
+            raise Malformed("truncated header")
+        header = json.loads(bytes(view[offset:offset + header_len]).decode("utf-8"),
+                            parse_constant=_reject_constant)
         offset += header_len
         arrays = []
         for _ in range(n_blobs):
@@ -109,11 +116,19 @@ def decode(data: bytes, max_bytes: int = MAX_BYTES):
                 raise Malformed("truncated array data")
             arrays.append(_load_array(bytes(view[offset:offset + blob_len])))
             offset += blob_len
-    except (struct.error, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise Malformed("not a well-formed message: %s" % error) from None
+    except Malformed:
+        raise
+    except (struct.error, ValueError, RecursionError) as error:
+        # ValueError covers bad JSON, bad UTF-8 and ints of too many digits;
+        # RecursionError JSON nested deeper than the parser can follow.
+        raise Malformed("not a well-formed message: %s" % str(error)[:200]) from None
     if offset != len(data):
         raise Malformed("trailing bytes after the message")
     return _from_json(header, arrays, 0)
+
+
+def _reject_constant(name):
+    raise Malformed("a bare %s (non-finite floats are tagged)" % name)
 
 
 def _load_array(blob: bytes):

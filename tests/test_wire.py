@@ -1,0 +1,224 @@
+"""The plain-data boundary: what crosses it comes back the same, and nothing else crosses."""
+import io
+import json
+import math
+import pickle
+import struct
+
+import numpy as np
+import pytest
+
+from autograder import wire
+from check_helpers import Impostor, LyingArray, LyingFloat, lying_array
+
+
+def round_trip(value):
+    return wire.decode(wire.encode(wire.to_plain(value)))
+
+
+def assert_same(got, expected):
+    """Equal in type and value, NaN equal to NaN, arrays equal in dtype and shape too."""
+    assert type(got) is type(expected), (got, expected)
+    if isinstance(expected, np.ndarray):
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert np.array_equal(got, expected, equal_nan=expected.dtype.kind == "f")
+    elif isinstance(expected, dict):
+        assert list(got) == list(expected)
+        for key in expected:
+            assert_same(got[key], expected[key])
+    elif isinstance(expected, (list, tuple)):
+        assert len(got) == len(expected)
+        for item, expected_item in zip(got, expected):
+            assert_same(item, expected_item)
+    elif isinstance(expected, float) and math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == expected
+
+
+def message(header, blobs=()):
+    """A hand-made message: the header as given, then each blob."""
+    parts = [struct.pack("<QQ", len(header), len(blobs)), header]
+    for blob in blobs:
+        parts += [struct.pack("<Q", len(blob)), blob]
+    return b"".join(parts)
+
+
+def npy(array, allow_pickle=False):
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=allow_pickle)
+    return buffer.getvalue()
+
+
+# --- round trips -------------------------------------------------------------------------
+
+NESTED = {
+    "scalars": [None, True, False, 0, -7, 2 ** 62, 1.5, "text", ""],
+    "special floats": [float("nan"), float("inf"), float("-inf"), -0.0],
+    "tuples": (1, (2.0, (np.arange(3),)), ()),
+    "dollar keys": {"$array": 0, "$float": "nan", "$tuple": [1], "$dict": {"$rng": 3}, "$": None},
+    "arrays": [np.array([1.0, np.nan, np.inf, -np.inf]), np.zeros((0, 3)), np.float32([[1.5]]),
+               np.array(2.5), np.arange(6, dtype=np.uint8).reshape(2, 3), np.array([True, False])],
+    "empty": [[], {}, ()],
+}
+
+
+def test_nested_structures_come_back_the_same():
+    assert_same(round_trip(NESTED), NESTED)
+
+
+@pytest.mark.parametrize("value", [np.float64(2.5), np.int32(-4), np.bool_(True), np.float32(0.25)])
+def test_numpy_scalars_become_python_numbers(value):
+    assert_same(round_trip(value), value.item())
+
+
+def test_arrays_come_back_contiguous_and_owned():
+    base = np.arange(12.0).reshape(3, 4)
+    for view in (base.T, base[:, ::2], np.asfortranarray(base)):
+        plain = wire.to_plain(view)
+        assert plain.flags.c_contiguous and plain.flags.owndata
+        assert_same(round_trip(view), np.ascontiguousarray(view))
+
+
+def test_long_double_is_narrowed_to_float64():
+    assert round_trip(np.ones(2, dtype=np.longdouble)).dtype == np.float64
+
+
+# --- what to_plain refuses -----------------------------------------------------------------
+
+def self_containing_list():
+    items = []
+    items.append(items)
+    return items
+
+
+@pytest.mark.parametrize("value", [
+    np.array([1, "a"], dtype=object), np.array(["a", "b"]), np.array([1 + 2j]),
+    lambda: 1, {1, 2}, 1 + 2j, {1: "int key"}, b"bytes", "x" * (wire.MAX_STRING + 1),
+    self_containing_list(), 10 ** 30, Impostor(1.0),
+], ids=["object array", "string array", "complex array", "function", "set", "complex", "int key",
+        "bytes", "long string", "self-containing list", "huge int", "impostor"])
+def test_values_that_are_not_plain_data_are_refused(value):
+    with pytest.raises(wire.NotPlainData):
+        wire.to_plain(value)
+
+
+# --- to_plain reads through the base types -------------------------------------------------
+
+def test_an_ndarray_subclass_gives_its_real_data():
+    plain = wire.to_plain(lying_array([1.0, 2.0], claimed=[9.0, 9.0]))
+    assert type(plain) is np.ndarray and not isinstance(plain, LyingArray)
+    assert plain.tolist() == [1.0, 2.0]
+
+
+def test_a_float_subclass_gives_its_real_value():
+    plain = wire.to_plain(LyingFloat(0.25, claimed=0.8))
+    assert type(plain) is float and plain == 0.25
+
+
+class LyingInt(int):
+    def __int__(self):
+        return 42
+
+    def __index__(self):
+        return 42
+
+
+class LyingStr(str):
+    def __str__(self):
+        return "lie"
+
+
+class LyingList(list):
+    def __iter__(self):
+        return iter([1, 2, 3])
+
+    def __len__(self):
+        return 3
+
+
+class LyingTuple(tuple):
+    def __iter__(self):
+        return iter(("lie",))
+
+
+class LyingDict(dict):
+    def items(self):
+        return [("lie", 1)]
+
+    def keys(self):
+        return ["lie"]
+
+    def __iter__(self):
+        return iter(["lie"])
+
+
+class StrKey(str):
+    pass
+
+
+@pytest.mark.parametrize("value, real", [
+    (LyingInt(3), 3), (LyingStr("truth"), "truth"), (LyingList([7]), [7]),
+    (LyingTuple((1.5, 2.5)), (1.5, 2.5)), (LyingDict(truth=2), {"truth": 2}),
+], ids=["int", "str", "list", "tuple", "dict"])
+def test_subclasses_of_builtins_give_their_real_contents(value, real):
+    plain = wire.to_plain(value)
+    assert_same(plain, real)
+
+
+def test_dict_keys_must_be_exactly_str():
+    with pytest.raises(wire.NotPlainData):
+        wire.to_plain({StrKey("a"): 1})
+
+
+# --- what decode refuses ---------------------------------------------------------------------
+
+VALID = wire.encode(wire.to_plain({"a": np.arange(4.0), "b": (1, "x")}))
+
+
+@pytest.mark.parametrize("length", range(len(VALID)))
+def test_every_truncation_is_refused(length):
+    with pytest.raises(wire.Malformed):
+        wire.decode(VALID[:length])
+
+
+def test_trailing_bytes_are_refused():
+    with pytest.raises(wire.Malformed):
+        wire.decode(VALID + b"\0")
+
+
+def test_an_oversized_message_is_refused_before_reading():
+    with pytest.raises(wire.Malformed, match="exceeds the limit"):
+        wire.decode(VALID, max_bytes=len(VALID) - 1)
+
+
+@pytest.mark.parametrize("blob", [
+    npy(np.array([{"a": 1}], dtype=object), allow_pickle=True),
+    pickle.dumps(np.arange(3)),
+    npy(np.array(["text"])),
+    npy(np.array([1 + 1j])),
+    npy(np.zeros(2, dtype=[("x", "f8")])),
+    b"\x93NUMPY garbage",
+], ids=["object npy", "raw pickle", "string array", "complex array", "structured array", "garbage"])
+def test_arrays_that_are_not_plain_numbers_are_refused(blob):
+    with pytest.raises(wire.Malformed):
+        wire.decode(message(b'{"$array": 0}', [blob]))
+
+
+@pytest.mark.parametrize("header", [
+    b'{"$array": 1}', b'{"$array": true}', b'{"$float": "1e999"}', b'{"$tuple": 3}',
+    b'{"$dict": []}', b'{"$unknown": 1}', b'{"a": 1, "$b": 2}', b"NaN", b"[Infinity]",
+    b"[" * 100_000 + b"]" * 100_000, b"1" * 5000, b"\xff\xfe", b"{not json",
+    json.dumps([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[0]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]).encode(),
+], ids=["missing array", "bool index", "unknown float", "tuple of a number", "dict of a list",
+        "unknown tag", "mixed tag", "bare NaN", "bare Infinity", "deep JSON", "huge int",
+        "bad utf-8", "bad JSON", "nested too deeply"])
+def test_malformed_headers_are_refused(header):
+    with pytest.raises(wire.Malformed):
+        wire.decode(message(header))
+
+
+def test_a_header_longer_than_the_message_is_refused():
+    data = struct.pack("<QQ", 2 ** 62, 0) + b"[]"
+    with pytest.raises(wire.Malformed):
+        wire.decode(data)
