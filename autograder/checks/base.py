@@ -9,12 +9,13 @@ on the grader's side (or in nbgrader's hidden tests).
 from __future__ import annotations
 
 import copy
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import operations
-from ..compare import compare, describe, identical
+from ..compare import as_float_array, compare, describe, identical
 from ..results import CaseResult, TestResult
 from ..student import Outcome, ProcessLost
 
@@ -50,7 +51,7 @@ class Test:
 
     def run(self, student, reference=None) -> TestResult:
         """Judge every case; without a reference only the public ones."""
-        result = TestResult(self.grade_id, self.points)
+        result = TestResult(self.grade_id, self.points, title=self.function)
         cases = [case for case in self.cases() if reference is not None or case.public]
         for index, case in enumerate(cases):
             try:
@@ -101,8 +102,7 @@ class FunctionTest(Test):
     def expected(self, reference, case):
         if case.expected is not MISSING:
             return case.expected
-        args = [operations.materialise(copy.deepcopy(arg)) for arg in case.args]
-        kwargs = {k: operations.materialise(copy.deepcopy(v)) for k, v in case.kwargs.items()}
+        args, kwargs = inputs(case)
         value = getattr(reference, self.function)(*args, **kwargs)
         return value[self.pick] if self.pick is not None else value
 
@@ -161,6 +161,16 @@ def _is_tagged(value):
     return isinstance(value, dict) and any(str(key).startswith("$") for key in value)
 
 
+def inputs(case: Case):
+    """Fresh copies of a case's (args, kwargs), tags made real (`{"$rng": 3}` -> a Generator).
+
+    Fresh, so that neither the reference nor a hint can change the case for the next user.
+    """
+    args = [operations.materialise(copy.deepcopy(arg)) for arg in case.args]
+    kwargs = {key: operations.materialise(copy.deepcopy(value)) for key, value in case.kwargs.items()}
+    return args, kwargs
+
+
 # --- hints ---------------------------------------------------------------------------
 
 def same_as(candidate, message):
@@ -170,13 +180,44 @@ def same_as(candidate, message):
     and there is none).
     """
     def hint(case, got, expected, reference):
-        try:
-            value = candidate(case, reference)
-        except Exception:  # noqa: BLE001 (a candidate that does not apply to this input)
-            return None
-        if value is None:
-            return None
-        return message if compare(got, value, rtol=1e-5, atol=1e-7) is None else None
+        return message if _matches(got, _quietly(candidate, case, reference)) else None
+    return hint
+
+
+def expected_as(transform, message):
+    """A hint: the answer equals `transform(case, expected)`, a mistake read off the right answer.
+
+    E.g. n times the expected value is a sum where a mean was asked. It needs no
+    reference, so it helps on public cases in the student's notebook too.
+    """
+    def hint(case, got, expected, reference):
+        return message if _matches(got, _quietly(transform, case, expected)) else None
+    return hint
+
+
+def _quietly(function, *args):
+    """function(*args), or None if it does not apply to this input.
+
+    Silent: a warning printed by the grader would cost the student the test cell
+    under nbgrader, which scores any cell that writes to stderr 0.
+    """
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return function(*args)
+    except Exception:  # noqa: BLE001 (a mistake model that does not fit this input)
+        return None
+
+
+def _matches(got, value):
+    return value is not None and compare(got, value, rtol=1e-5, atol=1e-7) is None
+
+
+def nonfinite(message):
+    """A hint: the answer holds inf or NaN (e.g. log(0) where a clip was asked)."""
+    def hint(case, got, expected, reference):
+        array = as_float_array(got)
+        return message if array is not None and not np.isfinite(array).all() else None
     return hint
 
 
@@ -203,8 +244,8 @@ def with_reference(function, params, **overrides):
     def candidate(case, reference):
         if reference is None:
             return None
-        named = dict(zip(params, (operations.materialise(copy.deepcopy(a)) for a in case.args)))
-        named.update({k: operations.materialise(copy.deepcopy(v)) for k, v in case.kwargs.items()})
+        args, kwargs = inputs(case)
+        named = dict(zip(params, args), **kwargs)
         for name, override in overrides.items():
             named[name] = override(named[name]) if callable(override) else override
         return getattr(reference, function)(**named)
