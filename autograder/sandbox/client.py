@@ -265,7 +265,7 @@ class SandboxStudent(Student):
 
     def _lose_child(self, stop: bool) -> dict:
         child, self.child = self.child, None
-        status = child.stop() if stop else child.finish()
+        status = dict(child.stop(), stopped=True) if stop else child.finish()
         self._note(status)
         return status
 
@@ -290,14 +290,19 @@ class SandboxStudent(Student):
 
 
 def _interpret(status: dict, default: str, message: str) -> tuple[str, str]:
-    """The student status and message for a child that ended early."""
+    """The student status and message for a child that ended early.
+
+    `default` and `message` say what the grader saw; how the child ended can say more
+    (the out-of-memory killer, the CPU limit, a signal, an exit), except where the
+    grader stopped the child itself, which `status["stopped"]` records.
+    """
     if status.get("oom_kills"):
         return "memory_limit", "the code used more than the memory limit and was stopped"
+    if status.get("stopped"):
+        return default, message
     sig = status.get("signal")
     if sig == signal.SIGXCPU:
         return "timeout", "the code used up its CPU-time limit (an infinite loop?)"
-    if default == "timeout":
-        return "timeout", message
     if sig is not None:
         return "crashed", "the process was killed by %s" % SIGNAL_NAMES.get(sig, "signal %d" % sig)
     if "exit_code" in status:

@@ -162,6 +162,7 @@ class Cgroup:
             except OSError:
                 continue
             self.paths[controller] = os.path.join(parent, name)
+            _remove_stale_groups(parent)
         if "memory" in self.paths:
             self._write("memory", "memory.limit_in_bytes", memory_mb * 2**20)
             self._write("memory", "memory.memsw.limit_in_bytes", memory_mb * 2**20, required=False)
@@ -219,6 +220,23 @@ class Cgroup:
                     if error.errno != errno.EBUSY:
                         break
                     time.sleep(0.01)
+
+
+def _remove_stale_groups(parent):
+    """Groups left by supervisors that were killed before they could clean up
+    (named run-<pid> after their supervisor; an empty group of a dead pid is stale)."""
+    for name in os.listdir(parent):
+        if not name.startswith("run-") or not name[4:].isdigit():
+            continue
+        try:
+            os.kill(int(name[4:]), 0)
+        except ProcessLookupError:
+            try:
+                os.rmdir(os.path.join(parent, name))
+            except OSError:
+                pass
+        except PermissionError:
+            pass
 
 
 def _read(folder, filename):

@@ -1,0 +1,220 @@
+"""The sandbox holds: student code cannot read what it must not, reach the network,
+outlive its run, or take the grader down; every failure comes back as a status."""
+import os
+import socket
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import Limits, SandboxStudent, Zygote
+from autograder.sandbox.isolation import CGROUP_GROUP, CGROUP_ROOT
+from autograder.student import ProcessLost
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SECRET = "secret-answer-%d" % os.getpid()
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    zygote = Zygote(("numpy",))
+    yield zygote
+    zygote.close()
+
+
+@pytest.fixture(scope="module")
+def secret_course(tmp_path_factory):
+    """A course folder holding an answer key the sandbox must hide."""
+    course = tmp_path_factory.mktemp("course")
+    (course / "solutions").mkdir()
+    (course / "solutions" / "ps1_forward.py").write_text("ANSWER = %r\n" % SECRET)
+    (course / "gradebook.db").write_text(SECRET)
+    return course
+
+
+def run(zygote, code, function="f", *args, limits=None, **kwargs):
+    """Define `code` in a fresh sandboxed child and call `function` there."""
+    student = SandboxStudent(zygote, [("cell", code)], limits or Limits(call_timeout=5))
+    try:
+        return student, student.call(function, *args, **kwargs)
+    except ProcessLost as lost:
+        return student, lost
+    finally:
+        student.close()
+
+
+def protected(student, what):
+    return any(what in p for p in student.protections)
+
+
+def test_answers_come_back_as_plain_data(zygote):
+    student, outcome = run(zygote, "import numpy as np\ndef f(x):\n    return np.maximum(x, 0)\n",
+                           "f", np.array([-1.0, 2.0]))
+    np.testing.assert_array_equal(outcome.value, [0.0, 2.0])
+    assert outcome.error is None
+
+
+def test_course_files_are_hidden(zygote, secret_course):
+    limits = Limits(call_timeout=5, hidden=[str(secret_course)])
+    code = ("import os\ndef f(path):\n    try:\n        return open(path).read()\n"
+            "    except OSError as error:\n        return type(error).__name__\n")
+    for path in [secret_course / "solutions" / "ps1_forward.py", secret_course / "gradebook.db"]:
+        student, outcome = run(zygote, code, "f", str(path), limits=limits)
+        assert SECRET not in str(outcome.value)
+        assert outcome.value in ("FileNotFoundError", "PermissionError")
+
+
+def test_the_repository_answer_key_is_hidden_too(zygote):
+    limits = Limits(call_timeout=5, hidden=[REPO])
+    code = "import os\ndef f():\n    return os.path.exists(%r)\n" % os.path.join(REPO, "solutions")
+    student, outcome = run(zygote, code, limits=limits)
+    assert outcome.value is False
+
+
+def test_solutions_cannot_be_imported(zygote):
+    code = ("import sys\nsys.path.insert(0, %r)\ndef f():\n    try:\n        import solutions.ps1_forward\n"
+            "        return 'imported'\n    except ImportError:\n        return 'refused'\n" % REPO)
+    student, outcome = run(zygote, code, limits=Limits(call_timeout=5, hidden=[REPO]))
+    assert outcome.value == "refused"
+
+
+def test_other_processes_are_invisible(zygote):
+    code = "import os\ndef f():\n    return sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+    student, outcome = run(zygote, code)
+    if not protected(student, "namespaces"):
+        pytest.skip("no PID namespace on this machine")
+    assert max(outcome.value) < 10 and os.getpid() not in outcome.value
+
+
+def test_no_network(zygote):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    code = ("import socket\ndef f(port):\n    try:\n        socket.create_connection(('127.0.0.1', port), timeout=2)\n"
+            "        return 'connected'\n    except OSError as error:\n        return 'refused'\n")
+    student, outcome = run(zygote, code, "f", server.getsockname()[1])
+    server.close()
+    if not protected(student, "namespaces"):
+        pytest.skip("no network namespace on this machine")
+    assert outcome.value == "refused"
+
+
+def test_runs_as_an_unprivileged_user_in_an_empty_folder(zygote):
+    code = "import os\ndef f():\n    return os.getuid(), sorted(os.listdir('.')), 'DLCOURSE_ROOT' in os.environ\n"
+    student, outcome = run(zygote, code)
+    uid, files, leaked = outcome.value
+    assert uid != 0 and not leaked
+    assert files == ["output.txt"]
+
+
+def test_an_infinite_loop_times_out_and_the_next_call_works(zygote):
+    code = "def f():\n    while True:\n        pass\ndef g():\n    return 42\n"
+    student = SandboxStudent(zygote, [("cell", code)], Limits(call_timeout=1))
+    started = time.monotonic()
+    with pytest.raises(ProcessLost) as lost:
+        student.call("f")
+    assert lost.value.status == "timeout"
+    assert time.monotonic() - started < 5
+    assert student.call("g").value == 42  # a fresh child, cells run again
+    student.close()
+
+
+def test_a_hanging_cell_is_skipped_and_the_rest_still_run(zygote):
+    cells = [("a", "def f():\n    return 1\n"), ("b", "import time\ntime.sleep(1000)\n"),
+             ("c", "def g():\n    return 2\n")]
+    student = SandboxStudent(zygote, cells, Limits(call_timeout=1))
+    assert student.call("g").value == 2 and student.call("f").value == 1
+    assert student.bad_cells == {"b"} and student.losses[0][0] == "timeout"
+    student.close()
+
+
+def test_os_exit_is_a_crash(zygote):
+    student, lost = run(zygote, "import os\ndef f():\n    os._exit(0)\n")
+    assert isinstance(lost, ProcessLost) and lost.status == "crashed"
+    assert "exit code 0" in lost.message
+
+
+def test_sys_exit_is_an_error_of_that_call_only(zygote):
+    student, outcome = run(zygote, "import sys\ndef f():\n    sys.exit(3)\n")
+    assert outcome.raised("SystemExit")
+
+
+def test_a_segfault_is_a_crash(zygote):
+    student, lost = run(zygote, "import ctypes\ndef f():\n    ctypes.string_at(0)\n")
+    assert isinstance(lost, ProcessLost) and lost.status == "crashed"
+    assert "segmentation fault" in lost.message
+
+
+def test_memory_is_limited(zygote):
+    code = "def f():\n    hog = []\n    while True:\n        hog.append(bytearray(50 * 2**20))\n"
+    student, lost = run(zygote, code, limits=Limits(call_timeout=20, memory_mb=256))
+    if protected(student, "memory cgroup"):
+        assert isinstance(lost, ProcessLost) and lost.status == "memory_limit"
+    else:
+        assert lost.raised("MemoryError")
+
+
+def _run_groups():
+    groups = os.path.join(CGROUP_ROOT, "pids", CGROUP_GROUP)
+    return {name for name in os.listdir(groups) if name.startswith("run-")} if os.path.isdir(groups) else set()
+
+
+def test_a_fork_bomb_is_contained_and_leaves_nothing_behind(zygote):
+    code = ("import os\ndef f():\n    while True:\n        try:\n            os.fork()\n"
+            "        except OSError:\n            pass\n")
+    before = _run_groups()
+    student, lost = run(zygote, code, limits=Limits(call_timeout=2, max_tasks=32))
+    assert isinstance(lost, ProcessLost) and lost.status == "timeout"
+    assert _run_groups() - before == set()
+
+
+def test_a_thread_bomb_is_contained(zygote):
+    code = ("import threading, time\ndef f():\n    n = 0\n    while True:\n        try:\n"
+            "            threading.Thread(target=time.sleep, args=(100,), daemon=True).start()\n"
+            "            n += 1\n        except RuntimeError:\n            return n\n")
+    student, outcome = run(zygote, code, limits=Limits(call_timeout=10, max_tasks=32))
+    assert outcome.value is not None and outcome.value < 32
+
+
+def test_huge_output_and_huge_files_fail_inside_the_sandbox(zygote):
+    code = ("def f():\n    while True:\n        print('x' * 10**6)\n"
+            "def g():\n    with open('big', 'wb') as out:\n        while True:\n            out.write(b'x' * 10**6)\n")
+    student = SandboxStudent(zygote, [("cell", code)], Limits(call_timeout=10, file_mb=8))
+    assert student.call("f").raised("OSError")
+    assert student.call("g").raised("OSError")
+    student.close()
+
+
+def test_a_huge_answer_is_refused(zygote):
+    code = "import numpy as np\ndef f():\n    return np.zeros(20 * 2**20)\n"
+    student, lost = run(zygote, code, limits=Limits(call_timeout=10, max_answer_mb=16))
+    assert isinstance(lost, ProcessLost) and "too large" in lost.message
+
+
+def test_lying_objects_are_refused(zygote):
+    code = ("class Liar(float):\n    def __eq__(self, other):\n        return True\n"
+            "    def __float__(self):\n        return 0.8\n"
+            "class Fake:\n    def __array__(self, *a, **k):\n        import numpy\n        return numpy.zeros(3)\n"
+            "def f():\n    return Liar(5.0)\ndef g():\n    return Fake()\n")
+    student = SandboxStudent(zygote, [("cell", code)], Limits(call_timeout=5))
+    assert student.call("f").value == 5.0  # the stored value, not what __float__ claims
+    assert student.call("g").error["type"] == "ReturnTypeError"
+    student.close()
+
+
+def test_children_run_in_parallel(zygote):
+    code = "import time\ndef f():\n    time.sleep(1)\n    return 1\n"
+    results = []
+
+    def one():
+        results.append(run(zygote, code)[1].value)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [1, 1, 1, 1]
+    assert time.monotonic() - started < 3.5
