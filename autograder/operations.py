@@ -336,10 +336,10 @@ def fit_reference_model(namespace, store, request):
             history = target(model, x, y, **request.get("kwargs", {}))
         except BaseException as error:  # noqa: BLE001
             return {"error": error_info(error), "warnings": _warning_texts(caught)}
-    split = int(round(len(x) * (1 - request.get("validation_split", 0.2))))
-    final_val_loss = float(model.evaluate(x[split:], y[split:], verbose=0))
-    described = {"class": type(history).__name__, "final_val_loss": final_val_loss}
+    described = {"class": type(history).__name__}
     if isinstance(history, keras.callbacks.History):
+        split = int(round(len(x) * (1 - request.get("validation_split", 0.2))))
+        described["final_val_loss"] = float(model.evaluate(x[split:], y[split:], verbose=0))
         described["history"] = {key: [float(v) for v in values]
                                 for key, values in history.history.items()}
         described["params"] = {key: value for key, value in history.params.items()

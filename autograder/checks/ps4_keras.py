@@ -239,9 +239,9 @@ class TrainTest(Test):
         return [
             Case("train(model, X, y) with defaults on data that overfits", _rising_validation_data(),
                  public=True, expected={"epochs": 50, "batch_size": 32, "stops_early": True}),
-            Case("train(model, X, y, epochs=2, batch_size=16)", _learnable_data(),
-                 kwargs={"epochs": 2, "batch_size": 16},
-                 expected={"epochs": 2, "batch_size": 16, "stops_early": False}),
+            Case("train(model, X, y, epochs=1, batch_size=16)", _learnable_data(),
+                 kwargs={"epochs": 1, "batch_size": 16},
+                 expected={"epochs": 1, "batch_size": 16, "stops_early": False}),
         ]
 
     def judge(self, student, reference, case):
