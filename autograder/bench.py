@@ -16,6 +16,7 @@ import time
 import psutil
 
 from . import examples
+from .checks import ASSIGNMENTS
 from .batch import grade_jobs, find_submissions
 from .course import Course
 from .grader import preload_for, shutdown_zygotes, zygote_for
@@ -115,3 +116,21 @@ def _print_summary(figures, workers, out):
             f["ratio"], f["overhead_median_s"], f["worker_peak_mb"], len(f["mismatches"])))
     out("all four: %d submissions, nbgrader %.1f s, ours %.1f s with %d workers: throughput x%.1f" % (
         total, total_theirs, total_ours, workers, total_theirs / total_ours))
+
+
+def configure_parser(parser) -> None:
+    parser.add_argument("--copies", type=int, default=4,
+                        help="submissions of each kind (full, partial, blank) per assignment (default %(default)s)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--assignment", action="append", dest="assignments", choices=ASSIGNMENTS,
+                        help="only this assignment (repeatable; default: all four)")
+    parser.add_argument("--trivial", type=int, default=10,
+                        help="submissions with trivial functions timed one by one for the overhead")
+    parser.add_argument("--keep", metavar="DIR", help="build the benchmark course here and keep it")
+
+
+def run(args) -> int:
+    course = Course.at(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    figures = run_benchmark(course, args.assignments or list(ASSIGNMENTS), args.copies, args.workers,
+                            args.trivial, args.keep)
+    return 1 if any(figure["mismatches"] for figure in figures.values()) else 0

@@ -6,6 +6,7 @@ by hand is kept and flagged for review, as nbgrader does.
 """
 from __future__ import annotations
 
+import os
 import time
 import warnings
 
@@ -17,6 +18,18 @@ from ..course import Course
 
 class GradebookBusy(RuntimeError):
     """The gradebook stayed locked by another process."""
+
+
+def has_assignment(course: Course, assignment: str) -> bool:
+    """Whether nbgrader knows `assignment` (generate_assignment records it)."""
+    if not os.path.exists(course.gradebook):
+        return False
+    with Gradebook(course.db_url) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            return False
+    return True
 
 
 def write_gradebook(course: Course, assignment: str, results: dict, timestamps: dict,
