@@ -23,3 +23,7 @@ c.Execute.timeout = 300
 # A second line of defence against C++ log lines on stderr.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"(?m)^(WARNING: All log messages before absl::InitializeLog|[IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\])"
+
+# A test cell a student deleted is put back from the source and graded (an edited one
+# is always overwritten from the source).
+c.OverwriteCells.add_missing_cells = True
