@@ -1,0 +1,99 @@
+"""The four assignments under nbgrader itself: release, submit, autograde, feedback, export.
+
+A class is graded with nbgrader's own commands: for every assignment a student who
+writes the reference answers, one who hands in the blank release and one with a
+typical mistake in one function, each filling in the released notebook as students do
+(only solution cells change). nbgrader's scores must be the checks' scores: full
+marks, zero, and exactly the partial credit the check gives the wrong function. One
+more student tampers with test cells, which nbgrader must restore from the source.
+
+The class is one test, so that under `pytest -n 2` it keeps one worker busy and the
+other runs the rest of the suite; grading all four assignments in one course runs
+each nbgrader command once, instead of once per assignment.
+"""
+import csv
+import os
+
+import pytest
+
+from autograder import checks, notebooks, outcomes
+from course_helpers import (answers, check_score, course_copy, filled, gradebook_scores, nbgrader,
+                            released_notebook, source_notebook, submit, with_mistake)
+
+# One typical mistake per assignment, in a function no other function calls.
+MISTAKES = {
+    "ps1_forward": ("neuron", "inputs @ weights + bias", "inputs @ weights"),
+    "ps2_learning": ("mae", "np.abs(y_true - y_pred)", "y_true - y_pred"),
+    "ps3_backprop": ("momentum_step", "beta * velocity + grad", "beta * velocity + (1 - beta) * grad"),
+    "ps4_keras": ("standardize", "X_train.std(axis=0)", "X_train.std(axis=0, ddof=1)"),
+}
+def points(assignment):
+    return {test.grade_id: test.points for test in checks.tests_for(assignment)}
+
+
+def autograded(course, student, assignment):
+    return notebooks.read(os.path.join(course, "autograded", student, assignment, assignment + ".ipynb"))
+
+
+@pytest.mark.slow
+def test_nbgrader_scores_a_class_as_the_checks_do(tmp_path):
+    course = course_copy(tmp_path / "course")
+    nbgrader(course, "generate_assignment", "*", "--force")
+    expected = {}  # (assignment, student, grade_id) -> score
+    for assignment in checks.ASSIGNMENTS:
+        released = released_notebook(course, assignment)
+        right = answers(source_notebook(course, assignment))
+        function, *mistake = MISTAKES[assignment]
+        wrong = with_mistake(right, function, *mistake)
+        partial = check_score(course, assignment, wrong, function)
+        full = points(assignment)
+        assert 0 <= partial < full["test_" + function], "the mistake in %s is not one its check sees" % function
+        for student, written, scores in (("full", right, full), ("blank", {}, dict.fromkeys(full, 0.0)),
+                                         ("partial", wrong, {**full, "test_" + function: partial})):
+            submit(course, student, assignment, filled(released, written))
+            expected.update({(assignment, student, grade_id): score for grade_id, score in scores.items()})
+    submit(course, "tamperer", "ps1_forward", tampered(course))
+    expected.update({("ps1_forward", "tamperer", grade_id): score
+                     for grade_id, score in {**points("ps1_forward"), "test_neuron": 0.0}.items()})
+
+    nbgrader(course, "autograde", "*", "--force")
+    nbgrader(course, "generate_feedback", "*", "--force")
+    nbgrader(course, "export", "--to", "grades.csv")
+
+    recorded = {(assignment, student, grade_id): score for assignment in checks.ASSIGNMENTS
+                for student, scores in gradebook_scores(course, assignment).items()
+                for grade_id, score in scores.items()}
+    assert recorded == pytest.approx(expected)
+
+    # nbgrader scores any stderr 0: TensorFlow's C++ logging must not reach a test cell.
+    stderr = {(assignment, result.grade_id): result.stderr for assignment in checks.ASSIGNMENTS
+              for result in outcomes.test_outcomes(autograded(course, "full", assignment))}
+    assert stderr == dict.fromkeys(stderr, "")
+
+    totals = {}
+    for (assignment, student, _), score in recorded.items():
+        totals[(assignment, student)] = totals.get((assignment, student), 0.0) + score
+    with open(os.path.join(course, "grades.csv"), newline="") as handle:
+        exported = {(row["assignment"], row["student_id"]): float(row["score"]) for row in csv.DictReader(handle)}
+    assert {key: exported.get(key) for key in totals} == pytest.approx(totals)
+    missing = [(assignment, student) for assignment, student in totals if not os.path.isfile(
+        os.path.join(course, "feedback", student, assignment, assignment + ".html"))]
+    assert missing == []
+
+    restored = notebooks.test_cells(autograded(course, "tamperer", "ps1_forward"))
+    source = notebooks.test_cells(source_notebook(course, "ps1_forward"))
+    assert restored["test_neuron"].source == source["test_neuron"].source
+    assert "was missing from the submission" in restored["test_relu"].source
+    assert restored["test_relu"].source.endswith(source["test_relu"].source)
+
+
+def tampered(course):
+    """ps1 with relu right but its test cell deleted, and neuron blank but its test cell
+    edited to pass."""
+    right = answers(source_notebook(course, "ps1_forward"))
+    notebook = filled(released_notebook(course, "ps1_forward"),
+                      {name: code for name, code in right.items() if name != "neuron"})
+    test_cells = notebooks.test_cells(notebook)
+    notebook.cells[test_cells["test_neuron"].index].source = 'print("all good")'
+    del notebook.cells[test_cells["test_relu"].index]
+    return notebook
