@@ -41,7 +41,7 @@ def release(course_root: str, assignments: list[str], timeout: float = DEFAULT_T
     sound = {name: sources[name] for name in assignments if not problems[name]}
     problems.update(score_problems(course, sound, released, timeout))
     _give_up_on_failure(course, problems)
-    return [summary(course, name) for name in assignments]
+    return [summary(name) for name in assignments]
 
 
 def released_dir(course: Course, assignment: str) -> str:
@@ -161,13 +161,9 @@ def score_problems(course: Course, sources: dict, released: dict, timeout: float
                 cwd = os.path.join(scratch, name, variant)
                 os.makedirs(cwd)
                 runs.append(kernel.Run(notebook, cwd, {"DLCOURSE_ROOT": course.root}))
-        executed = kernel.execute(runs, timeout=timeout)
-    problems = {}
-    for index, name in enumerate(names):
-        source_run, stub_run = executed[2 * index], executed[2 * index + 1]
-        problems[name] = (_expect(source_run, "the source notebook", full_marks=True)
-                          + _expect(stub_run, "the released stubs", full_marks=False))
-    return problems
+        executed = iter(kernel.execute(runs, timeout=timeout))  # source, stubs, source, stubs, ...
+    return {name: _expect(next(executed), "the source notebook", full_marks=True)
+            + _expect(next(executed), "the released stubs", full_marks=False) for name in names}
 
 
 def with_tests_of(released, source):
@@ -197,7 +193,7 @@ def _first_lines(text: str, count: int = 4) -> str:
     return "\n    ".join(lines[:count] + (["..."] if len(lines) > count else []))
 
 
-def summary(course: Course, assignment: str) -> str:
+def summary(assignment: str) -> str:
     tests = checks.tests_for(assignment)
     total = sum(test.points for test in tests)
     return ("%s: release/%s verified: no answers in it; %d stubs and test cells; with the hidden "
