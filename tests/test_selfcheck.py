@@ -2,12 +2,15 @@
 
 The notebooks are copied out of the course, and the environment does not say where
 the course is: a student has no reference solutions, and the check must not need them.
+One test runs the command as students do; the others call its entry point here,
+which spares a Python start-up each.
 """
 import os
 
 import nbformat
 import pytest
 
+from autograder import cli
 from course_helpers import (answers, autograder_command, course_copy, filled, nbgrader, released_notebook,
                             source_notebook, with_mistake)
 
@@ -29,36 +32,41 @@ def student_folder(tmp_path_factory):
     return folder
 
 
-def check(folder, name):
-    environment = {key: value for key, value in os.environ.items() if key != "DLCOURSE_ROOT"}
-    return autograder_command("check", name, cwd=folder, env=environment)
+def check(folder, name, monkeypatch, capsys):
+    """`python -m autograder check name` in `folder`, run in this process: (exit code, output)."""
+    monkeypatch.chdir(folder)
+    monkeypatch.delenv("DLCOURSE_ROOT", raising=False)
+    code = cli.main(["check", name])
+    output = capsys.readouterr()
+    return code, output.out + output.err
 
 
 def test_every_function_right_exits_zero(student_folder):
-    done = check(student_folder, "right.ipynb")
+    environment = {key: value for key, value in os.environ.items() if key != "DLCOURSE_ROOT"}
+    done = autograder_command("check", "right.ipynb", cwd=student_folder, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith("right.ipynb: 5 of 5 functions pass their public tests")
     for function in ("relu", "sigmoid", "neuron", "dense", "forward_pass"):
         assert "\u2713 %s: all " % function in done.stdout
 
 
-def test_one_wrong_function_is_named_with_its_failure(student_folder):
-    done = check(student_folder, "wrong.ipynb")
-    assert done.returncode == 1
-    assert "4 of 5 functions pass" in done.stdout
-    assert "\u2717 neuron: 1 of 2 cases passed" in done.stdout
-    assert "the bias is missing" in done.stdout
-    assert "\u2713 dense: all 4 public cases passed" in done.stdout
+def test_one_wrong_function_is_named_with_its_failure(student_folder, monkeypatch, capsys):
+    code, output = check(student_folder, "wrong.ipynb", monkeypatch, capsys)
+    assert code == 1
+    assert "4 of 5 functions pass" in output
+    assert "\u2717 neuron: 1 of 2 cases passed" in output
+    assert "the bias is missing" in output
+    assert "\u2713 dense: all 4 public cases passed" in output
 
 
-def test_the_blank_release_fails_everything(student_folder):
-    done = check(student_folder, "blank.ipynb")
-    assert done.returncode == 1
-    assert "0 of 5 functions pass" in done.stdout
-    assert done.stdout.count("not implemented yet") >= 5
+def test_the_blank_release_fails_everything(student_folder, monkeypatch, capsys):
+    code, output = check(student_folder, "blank.ipynb", monkeypatch, capsys)
+    assert code == 1
+    assert "0 of 5 functions pass" in output
+    assert output.count("not implemented yet") >= 5
 
 
-def test_a_missing_notebook_is_a_usage_error(tmp_path):
-    done = check(tmp_path, "nowhere.ipynb")
-    assert done.returncode == 2
-    assert "no such notebook" in done.stderr
+def test_a_missing_notebook_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    code, output = check(tmp_path, "nowhere.ipynb", monkeypatch, capsys)
+    assert code == 2
+    assert "no such notebook" in output
