@@ -42,12 +42,12 @@ def read(path: str | os.PathLike) -> nbformat.NotebookNode:
     return nbformat.read(os.fspath(path), as_version=4)
 
 
-def nbgrader_metadata(cell) -> dict:
+def _nbgrader_metadata(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
 
 
-def kind_of(cell) -> str:
-    meta = nbgrader_metadata(cell)
+def _kind_of(cell) -> str:
+    meta = _nbgrader_metadata(cell)
     if meta.get("solution"):
         return SOLUTION
     if meta.get("grade") and cell.cell_type == "code":
@@ -61,14 +61,14 @@ def cells(notebook) -> list[Cell]:
     """Every cell of the notebook, in order, with its kind and name."""
     found = []
     for index, cell in enumerate(notebook.cells):
-        meta = nbgrader_metadata(cell)
+        meta = _nbgrader_metadata(cell)
         name = meta.get("grade_id") or cell.get("id") or "#%d" % index
-        found.append(Cell(index, kind_of(cell), name, cell.cell_type, source_text(cell),
+        found.append(Cell(index, _kind_of(cell), name, cell.cell_type, _source_text(cell),
                           float(meta.get("points", 0) or 0)))
     return found
 
 
-def source_text(cell) -> str:
+def _source_text(cell) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else source
 

@@ -17,7 +17,7 @@ import os
 import pytest
 
 from autograder import checks, notebooks, outcomes
-from course_helpers import (answers, check_score, course_copy, filled, gradebook_scores, nbgrader,
+from course_helpers import (REPO, answers, check_score, course_copy, filled, gradebook_scores, nbgrader,
                             released_notebook, source_notebook, submit, with_mistake)
 
 # One typical mistake per assignment, in a function no other function calls.
@@ -27,6 +27,33 @@ MISTAKES = {
     "ps3_backprop": ("momentum_step", "beta * velocity + grad", "beta * velocity + (1 - beta) * grad"),
     "ps4_keras": ("standardize", "X_train.std(axis=0)", "X_train.std(axis=0, ddof=1)"),
 }
+TEST_CELL = '### BEGIN HIDDEN TESTS\ntests.include_hidden()\n### END HIDDEN TESTS\ntests.check("%s")'
+
+
+@pytest.mark.parametrize("assignment", checks.ASSIGNMENTS)
+def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
+    """Introduction, locked setup cells, then per function: task, solution cell, test cell."""
+    notebook = source_notebook(REPO, assignment)
+    cells = notebooks.cells(notebook)
+    assert notebook.metadata.kernelspec.name == "python3"
+    assert all(not cell.get("outputs") and not cell.get("execution_count") for cell in notebook.cells)
+    assert all(cell.metadata.nbgrader["schema_version"] == 3 for cell in notebook.cells if "nbgrader" in cell.metadata)
+    setup = notebooks.setup_cells(notebook)
+    assert cells[0].cell_type == "markdown" and cells[1:1 + len(setup)] == setup
+    assert 'tests = Tests("%s", globals())' % assignment in setup[0].source
+    parts = cells[1 + len(setup):]
+    tests = checks.tests_for(assignment)
+    assert len(parts) == 3 * len(tests)
+    for test, (task, solution, test_cell) in zip(tests, zip(*[iter(parts)] * 3)):
+        assert task.cell_type == "markdown" and "(%g point" % test.points in task.source
+        assert (solution.kind, solution.name) == (notebooks.SOLUTION, test.function)
+        assert "def %s(" % test.function in solution.source and notebooks.solution_body(solution.source)
+        assert (test_cell.kind, test_cell.name, test_cell.points) == (notebooks.TEST, test.grade_id, test.points)
+        assert test_cell.source == TEST_CELL % test.function
+    total = "**Total** | **%g**" % sum(test.points for test in tests)
+    assert total in cells[0].source
+
+
 def points(assignment):
     return {test.grade_id: test.points for test in checks.tests_for(assignment)}
 
