@@ -40,12 +40,15 @@ CELL_TIMEOUT = 120          # seconds per cell
 KERNEL = "python3"
 BLANK = "____"             # the blank in exercise cells
 
-# Values that must stay claimed (and so checked against what the code prints).
+# Values that must stay claimed, and so stay checked against what the code prints: the
+# numbers the assignments and the grader refer to, and the corrections of the original
+# lesson text (the mini-challenge reaches 9.88, not 8.84; [0.1, 0.9] sums to exactly 1.0,
+# so its label under "sum > 1" is 0).
 REQUIRED_CLAIMS = {
     "01_forward_pass": [
-        "neuron output = 0.80",
+        "neuron output = 0.80",                              # ps1 neuron example
         "output neuron: z = -0.178 -> sigmoid -> 0.4556",
-        "[0.5, 0.9] -> 0.4556",
+        "[0.5, 0.9] -> 0.4556",                              # ps1 forward_pass example
     ],
     "02_gradient_descent": [
         "gradient: 4.0",
@@ -55,20 +58,26 @@ REQUIRED_CLAIMS = {
     "03_loss_functions": [
         "errors: [-0.2, 0.3, -0.5]",
         "MSE: 0.1267",
+        "MAE: 0.3000",
+        "Huber: 0.0525",
     ],
     "04_epochs_batches_learning_rate": [
+        "updates per epoch: 32",
         "x = nan",
     ],
     "05_optimisers": [
-        "Adam",
+        "1 0.6000 0.6000 0.1000",                            # first step of SGD, Momentum, Adam
+        "SGD diverges for learning rates above 0.01",
     ],
     "06_backpropagation": [
         "labels from the rule: [0 1 0 1 0 1 0 1]",
+        "0.1 + 0.9 > 1: False",
         "gradients match: True",
     ],
     "07_keras_dropout": [
         "Total params: 193",
         "total parameters: 193",
+        "prediction: unchanged: True",
     ],
     "08_common_errors": [
         "loss became nan: True",
