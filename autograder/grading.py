@@ -1,63 +1,70 @@
 """`python -m autograder grade <assignment>`: grade a class, isolated and in parallel.
 
 Grades every submitted/<student>/<assignment>/ notebook (nbgrader's layout), each in
-its own sandboxed process, and writes nbgrader's gradebook, autograded notebooks (for
-`nbgrader generate_feedback`), grades/<assignment>.csv and .json. Exit code: 0 when
-every submission got a result (whatever its score), 1 on a grader fault, 2 on bad usage.
+its own sandboxed process, on this machine's thread pool or on a Dask cluster
+(`--executor dask`), and writes nbgrader's gradebook, autograded notebooks (for
+`nbgrader generate_feedback`), grades/<assignment>.csv and .json, and on request
+JUnit XML, Gradescope results and a Markdown summary. With `--shard K/N` it grades
+only its share of the class and writes grades/<assignment>.shard-K-of-N.json, for
+`merge` to combine. Exit code: 0 when every submission got a result (whatever its
+score), 1 on a grader fault, 2 on bad usage.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 
-from . import checks
-from .batch import grade_assignment
+from . import checks, outputs
+from .batch import find_submissions, grade_jobs
 from .course import Course
+from .executors import EXECUTORS, runner
 from .grader import shutdown_zygotes
-from .nbgrader_tools import nbgrader
 from .progress import Progress
-from .report import write_reports
-from .report.files import grades_json
-from .report.gradebook import GradebookBusy, has_assignment
-from .report.table import summary_table
 from .sandbox import Limits
+from .shards import Shard, write_shard_file
 
 
 def configure_parser(parser) -> None:
     parser.add_argument("assignment", choices=checks.ASSIGNMENTS)
     parser.add_argument("--course", default=".", help="the course directory (default: here)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="submissions graded at once (default: the number of cores)")
+                        help="submissions graded at once on this machine (default: the number of cores)")
     parser.add_argument("--student", action="append", dest="students", metavar="ID",
                         help="grade only this student (repeatable)")
     parser.add_argument("--timeout", type=float, default=Limits.call_timeout,
                         help="seconds one cell or one function call may take (default %(default)g)")
-    parser.add_argument("--json", metavar="PATH", help="also write the grades as JSON here ('-' for stdout)")
     parser.add_argument("--force", action="store_true", help="regrade even what is cached")
-    parser.add_argument("--feedback", action="store_true",
-                        help="also run nbgrader generate_feedback (HTML for each student)")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="where the grading jobs run: this machine's thread pool (default) or a Dask cluster")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
+    parser.add_argument("--shard", type=_shard_argument, metavar="K/N",
+                        help="grade only shard K of N of the class, into grades/<assignment>.shard-K-of-N.json")
+    outputs.add_options(parser)
+
+
+def _shard_argument(text):
+    try:
+        return Shard.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run(args) -> int:
     try:
         course = Course.at(args.course)
-    except FileNotFoundError as error:
+        if args.shard and outputs.requested(args):
+            raise ValueError("--shard writes only its shard file; %s belong to `merge`"
+                             % ", ".join(outputs.requested(args)))
+        run_jobs = runner(args.executor, args.workers, args.scheduler)
+    except (ValueError, FileNotFoundError) as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
     limits = Limits(call_timeout=args.timeout, total_timeout=max(Limits.total_timeout, 8 * args.timeout))
-    log = sys.stderr if args.json == "-" else sys.stdout
     try:
-        if not has_assignment(course, args.assignment):
-            print("%s is not in the gradebook yet: running nbgrader generate_assignment" % args.assignment,
-                  file=log)
-            nbgrader(course, "generate_assignment", args.assignment, "--force")
-        jobs, results = grade_assignment(course, args.assignment, args.students, args.workers, limits,
-                                         args.force, Progress())
-        written = write_reports(course, args.assignment, jobs, results)
-        if args.feedback:
-            nbgrader(course, "generate_feedback", args.assignment, "--force")
-            written["feedback"] = course.feedback()
-    except (ValueError, FileNotFoundError, GradebookBusy, RuntimeError) as error:
+        results = (_grade_shard if args.shard else _grade_class)(course, args, limits, run_jobs)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
         print("error: %s" % error, file=sys.stderr)
         return 1 if isinstance(error, RuntimeError) else 2
     except KeyboardInterrupt:
@@ -66,15 +73,32 @@ def run(args) -> int:
         return 130
     finally:
         shutdown_zygotes()
-    if args.json:
-        document = grades_json(args.assignment, results)
-        if args.json == "-":
-            sys.stdout.write(document)
-        else:
-            with open(args.json, "w", encoding="utf-8") as handle:
-                handle.write(document)
-            written["json (requested)"] = args.json
-    print(summary_table(results, [t.grade_id for t in checks.tests_for(args.assignment)]), file=log)
-    for what, where in written.items():
-        print("%-11s %s" % (what + ":", where), file=log)
-    return 1 if any(result.status == "grader_error" for result in results.values()) else 0
+    return outputs.exit_code(results)
+
+
+def _grade_class(course, args, limits, run_jobs) -> dict:
+    """Grade everyone (or --student), write every output and say where."""
+    outputs.prepare(course, args.assignment, outputs.log_stream(args))
+    jobs, results = _grade(course, args, limits, run_jobs)
+    written = outputs.publish(course, args.assignment, jobs, results, args)
+    outputs.report(args, args.assignment, results, written)
+    return results
+
+
+def _grade_shard(course, args, limits, run_jobs) -> dict:
+    """Grade this shard's students into its shard file, for `merge`."""
+    jobs, results = _grade(course, args, limits, run_jobs)
+    path = args.shard.path(course, args.assignment)
+    write_shard_file(path, course, args.assignment, args.shard, jobs, results)
+    print("shard %s: %d submissions graded into %s" % (args.shard, len(results), path))
+    return results
+
+
+def _grade(course, args, limits, run_jobs):
+    """(jobs, results) of the class, or of its shard."""
+    if not os.path.isfile(course.source_notebook(args.assignment)):
+        raise FileNotFoundError("no source notebook %s" % course.source_notebook(args.assignment))
+    jobs = find_submissions(course, args.assignment, args.students, limits)
+    if args.shard:
+        jobs = [job for job in jobs if args.shard.contains(job.student)]
+    return jobs, grade_jobs(course, args.assignment, jobs, args.workers, args.force, Progress(), run_jobs)
