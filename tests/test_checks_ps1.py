@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import ps1_forward as checks
-from check_helpers import (Impostor, LyingFloat, failures, grade, literal_drift, lying_array,
-                           public_literals, reference_of, student)
+from check_helpers import (Impostor, LyingFloat, failures, grade, lying_array, reference_of,
+                           student)
 
 REF = reference_of("ps1_forward")
 TESTS = {test.function: test for test in checks.TESTS}
@@ -15,20 +15,6 @@ def run(function, variant, full=True):
 
 
 # --- the reference and the shipped data -------------------------------------------------
-
-@pytest.mark.parametrize("full", [False, True], ids=["public", "full"])
-@pytest.mark.parametrize("test", checks.TESTS, ids=lambda test: test.function)
-def test_the_reference_gets_full_marks(test, full):
-    result = grade(test, student(REF), REF if full else None)
-    assert result.passed, result.message()
-    assert result.score == test.points
-
-
-@pytest.mark.parametrize("test, case", public_literals(checks.TESTS),
-                         ids=lambda item: getattr(item, "function", None) or getattr(item, "label", ""))
-def test_public_expected_values_are_the_references(test, case):
-    assert literal_drift(test, case, REF) is None
-
 
 def test_messages_name_the_function_not_the_grade_id():
     result = run("relu", lambda x: np.asarray(x, dtype=float))

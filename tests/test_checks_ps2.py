@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import ps2_learning as checks
-from check_helpers import (Impostor, failures, grade, literal_drift, passed_fraction, public_literals,
-                           reference_of, student)
+from check_helpers import (Impostor, failures, grade, passed_fraction, reference_of, student)
 
 REF = reference_of("ps2_learning")
 TESTS = {test.function: test for test in checks.TESTS}
@@ -19,20 +18,6 @@ def as_arrays(y_true, y_pred):
 
 
 # --- the reference and the shipped data -------------------------------------------------
-
-@pytest.mark.parametrize("full", [False, True], ids=["public", "full"])
-@pytest.mark.parametrize("test", checks.TESTS, ids=lambda test: test.function)
-def test_the_reference_gets_full_marks(test, full):
-    result = grade(test, student(REF), REF if full else None)
-    assert result.passed, result.message()
-    assert result.score == test.points
-
-
-@pytest.mark.parametrize("test, case", public_literals(checks.TESTS),
-                         ids=lambda item: getattr(item, "function", None) or getattr(item, "label", ""))
-def test_public_expected_values_are_the_references(test, case):
-    assert literal_drift(test, case, REF) is None
-
 
 def test_the_mini_challenge_ends_near_ten_not_at_the_seeds_8_84():
     case = next(case for case in TESTS["gradient_descent"].cases() if "mini-challenge" in case.label)

@@ -1,0 +1,31 @@
+"""Every assignment's checks against its reference solution: the answer key gets full
+marks (public cases alone, and all cases), and every expected value shipped as data
+for the public cases is what the reference computes, so the data cannot drift."""
+import pytest
+
+from autograder import checks
+from autograder.checks.base import FunctionTest
+from check_helpers import grade, literal_drift, public_literals, reference_of
+
+TESTS = [(assignment, test) for assignment in checks.ASSIGNMENTS for test in checks.tests_for(assignment)]
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["public", "full"])
+@pytest.mark.parametrize("assignment, test", TESTS, ids=lambda item: getattr(item, "function", item))
+def test_the_reference_gets_full_marks(assignment, test, full):
+    ref = reference_of(assignment)
+    result = grade(test, dict(vars(ref)), ref if full else None)
+    assert result.passed, result.message()
+    assert result.score == test.points
+
+
+# backward's expected value is a numerical gradient: test_checks_ps3 compares its literals.
+LITERALS = public_literals(test for _, test in TESTS
+                           if isinstance(test, FunctionTest) and test.function != "backward")
+
+
+@pytest.mark.parametrize("test, case", LITERALS,
+                         ids=lambda item: getattr(item, "function", None) or getattr(item, "label", ""))
+def test_public_expected_values_are_the_references(test, case):
+    assignment = next(name for name, t in TESTS if t is test)
+    assert literal_drift(test, case, reference_of(assignment)) is None
