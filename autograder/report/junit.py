@@ -4,9 +4,9 @@ One <testsuite> per assignment and one <testcase> per student and test: classnam
 is the student, name the test's grade_id. A test that did not earn every point has
 a <failure> carrying its message; a submission the grader itself failed on has an
 <error> instead. Each testcase's <properties> give score, max_score and the
-submission's status (testcase properties as pytest's default xunit1 flavour writes
-them, which Jenkins, GitLab and GitHub's JUnit reporters read). Test times are not
-measured per test, so there is no `time` (it is optional).
+submission's status, as pytest's xunit1 flavour writes testcase properties; the rest
+follows Jenkins' junit-10.xsd. Test times are not measured per test, so there is no
+`time` (it is optional).
 """
 from __future__ import annotations
 
