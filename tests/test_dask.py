@@ -6,6 +6,7 @@ Two "slow" students (full marks after a 2-second first cell) keep a worker busy 
 enough to kill it mid-submission.
 """
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -53,7 +54,7 @@ def local(course):
 
 @pytest.fixture(scope="module")
 def cluster():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as client:
         yield cluster, client
 
@@ -69,6 +70,8 @@ def comparable(results):
 
 
 def test_the_cluster_gives_the_grades_of_the_local_pool(course, local, cluster):
+    daemonic = cluster[1].run(lambda: multiprocessing.current_process().daemon)
+    assert list(daemonic.values()) == [True, True]  # yet each starts its zygote (a subprocess)
     assert comparable(graded_on(cluster[0], course)) == comparable(local)
     assert local["full-000"].score == local["slow-1"].score == 10
     assert "namespaces" in local["full-000"].protections  # the workers sandboxed as strictly
