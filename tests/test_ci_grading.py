@@ -87,6 +87,7 @@ def test_the_workflows_are_well_formed():
         workflow = load(name)
         assignment = triggers(workflow)["workflow_dispatch"]["inputs"]["assignment"]
         assert assignment["required"] and assignment["options"] == list(checks.ASSIGNMENTS)
+        assert workflow["permissions"] == {"contents": "read"}
         for job in workflow["jobs"].values():
             [setup] = steps_using(job, "actions/setup-python")
             assert setup["with"]["cache"] == "pip" and setup["with"]["cache-dependency-path"] == "requirements.txt"
