@@ -55,7 +55,7 @@ def run(args) -> int:
     try:
         course = Course.at(args.course)
         if args.shard and outputs.requested(args):
-            raise ValueError("--shard writes only its shard file; %s belong to `merge`"
+            raise ValueError("--shard writes only its shard file: give %s to `merge`"
                              % ", ".join(outputs.requested(args)))
         run_jobs = runner(args.executor, args.workers, args.scheduler)
     except (ValueError, FileNotFoundError) as error:
