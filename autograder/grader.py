@@ -19,6 +19,7 @@ from .submission import InvalidNotebook, build_program, read_notebook, source_ce
 
 _zygotes: dict = {}
 _zygotes_lock = threading.Lock()
+_stopped = threading.Event()
 
 
 @dataclass
@@ -37,8 +38,12 @@ class Job:
 def zygote_for(preload: tuple) -> Zygote:
     """This process's warm worker for `preload`, (re)started when needed."""
     with _zygotes_lock:
+        if _stopped.is_set():
+            raise ZygoteLost("grading was stopped")
         zygote = _zygotes.get(preload)
         if zygote is None or not zygote.alive():
+            if zygote is not None:
+                zygote.close()
             zygote = _zygotes[preload] = Zygote(preload)
         return zygote
 
@@ -48,6 +53,19 @@ def shutdown_zygotes() -> None:
         for zygote in _zygotes.values():
             zygote.close()
         _zygotes.clear()
+
+
+def stop_grading() -> None:
+    """End every run in progress now (the batch was interrupted): the warm workers
+    are stopped, taking their sandboxed children with them, and no new ones start
+    until `resume_grading`. The submissions in progress end as grader faults, which
+    are never cached, so the next run grades them."""
+    _stopped.set()
+    shutdown_zygotes()
+
+
+def resume_grading() -> None:
+    _stopped.clear()
 
 
 def preload_for(assignment: str) -> tuple:

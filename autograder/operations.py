@@ -123,15 +123,28 @@ def _warning_texts(caught):
 
 
 def error_info(error):
-    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    """Plain data about an exception the student's code raised.
+
+    Every step is guarded or reads through `type`'s own descriptors: the exception is
+    the student's object, and its __str__, __notes__ or metaclass may lie or raise.
+    """
+    try:
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    except BaseException:  # noqa: BLE001
+        text = ""
     try:
         message = str(error)
     except BaseException:  # noqa: BLE001 (an exception whose __str__ itself raises)
         message = "<unprintable>"
-    return {"type": type(error).__name__,
-            "types": [cls.__name__ for cls in type(error).__mro__],
+    cls = type(error)
+    return {"type": _class_name(cls),
+            "types": [_class_name(base) for base in _class_mro(cls)],
             "message": message[:2000],
             "traceback": text[-MAX_TRACEBACK:]}
+
+
+_class_name = type.__dict__["__name__"].__get__
+_class_mro = type.__dict__["__mro__"].__get__
 
 
 def _missing(function, target):

@@ -14,6 +14,7 @@ speaking only `wire` messages.
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import os
 import shutil
@@ -50,7 +51,8 @@ def _supervise(config, conn_fd, status_fd):
         isolation.protect_from_oom_killer()
         cgroup = isolation.Cgroup("run-%d" % os.getpid(), config["memory_mb"], config["max_tasks"])
         cgroup.add(os.getpid())
-        protections += ["memory cgroup"] * cgroup.limits_memory + ["pids cgroup"] * cgroup.limits_tasks
+        protections += ["memory cgroup"] * cgroup.limits_memory + ["pids cgroup"] * cgroup.limits_tasks \
+            + ["cpu cgroup"] * cgroup.shares_cpu
     try:
         isolation.unshare_namespaces()
         protections.append("namespaces")
@@ -95,8 +97,14 @@ def _exit_info(wait_status):
 
 
 def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
-    """PID 1 of the new namespaces: hide the filesystem, start the runner, reap."""
+    """PID 1 of the new namespaces: hide the filesystem, start the runner, reap.
+
+    It dies with its supervisor: if the supervisor is killed (or the zygote, which
+    takes the supervisor with it), the namespace ends with everything the student
+    started, instead of running on unsupervised.
+    """
     try:
+        isolation.die_with_parent()
         if "namespaces" in protections:
             isolation.hide_paths(config["hidden"], _paths_python_needs(), config["tmp_size_mb"])
             isolation.mount_proc()
@@ -171,34 +179,55 @@ def _reset_environment(workdir):
 
 
 def serve(conn_fd: int) -> None:
-    """Answer the grader's requests until it closes the connection."""
+    """Answer the grader's requests until it closes the connection.
+
+    Whatever a request does, the loop answers it: an exception anywhere (even from
+    the code that reports an answer, if the student broke it) becomes that request's
+    error. Builtins are put back as they were before each request and before each
+    answer is encoded, so a student who patches `builtins` breaks neither the
+    reporting nor the functions graded after.
+    """
     import socket
     conn = socket.socket(fileno=conn_fd)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     namespace["get_ipython"] = lambda: _QuietShell(namespace)
     store: dict = {}
+    pristine = dict(builtins.__dict__)
     framing.send(conn, wire.encode({"ready": True}))  # set up; no student code has run yet
     while True:
         try:
             request = wire.decode(framing.receive(conn))
         except framing.ConnectionEnded:
             return
-        if request.get("op") == "exec":
-            response = execute_cell(namespace, request["name"], request["source"])
-        else:
-            response = operations.handle(namespace, store, request)
+        _restore(builtins.__dict__, pristine)
         try:
+            if request.get("op") == "exec":
+                response = execute_cell(namespace, request["name"], request["source"])
+            else:
+                response = operations.handle(namespace, store, request)
+            _restore(builtins.__dict__, pristine)
             payload = wire.encode(response)
-        except (TypeError, ValueError) as error:
-            payload = wire.encode({"error": {"type": "ReturnTypeError", "types": ["ReturnTypeError"],
-                                             "message": "an answer that is not plain data: %s" % error,
-                                             "traceback": ""}})
+        except BaseException as error:  # noqa: BLE001 (a broken answer is that request's error)
+            _restore(builtins.__dict__, pristine)
+            payload = wire.encode({"error": _answer_error(error)})
         framing.send(conn, payload)
 
 
+def _restore(names: dict, pristine: dict) -> None:
+    """Every builtin as it was (names added since are left alone: nothing relies on them)."""
+    names.update(pristine)
+
+
+def _answer_error(error: BaseException) -> dict:
+    info = operations.error_info(error)
+    return {"type": "ReturnTypeError", "types": ["ReturnTypeError"], "traceback": "",
+            "message": "the answer could not be reported (%s: %s)" % (info["type"], info["message"])}
+
+
 class _QuietShell:
-    """What `get_ipython()` returns here: magics and shell commands do nothing, except
-    that a cell magic such as %%time still runs its cell."""
+    """What `get_ipython()` returns here: magics and shell commands do nothing (and
+    `x = !cmd` gives an empty list), except that a cell magic such as %%time still
+    runs its cell."""
 
     def __init__(self, namespace):
         self.namespace = namespace
@@ -209,15 +238,34 @@ class _QuietShell:
     def system(self, *args, **kwargs):
         return None
 
+    def getoutput(self, *args, **kwargs):
+        return []
+
     def run_cell_magic(self, name, line, cell):
-        exec(compile(cell, "<cell magic %s>" % name, "exec"), self.namespace)  # noqa: S102
+        exec(compile(as_python(cell), "<cell magic %s>" % name, "exec"), self.namespace)  # noqa: S102
 
 
 def execute_cell(namespace: dict, name: str, source: str) -> dict:
     """Run one cell's code in the shared namespace, as a notebook would."""
     try:
-        code = compile(source, "<cell %s>" % name, "exec")
+        code = compile(as_python(source), "<cell %s>" % name, "exec")
         exec(code, namespace)  # noqa: S102 (running student code is the point)
     except BaseException as error:  # noqa: BLE001 (SystemExit in a cell is the cell's error)
         return {"error": operations.error_info(error)}
     return {}
+
+
+def as_python(source: str) -> str:
+    """IPython syntax (magics, shell escapes) as plain Python calls to `get_ipython()`.
+
+    Done here, under the sandbox's limits, because it parses the student's text."""
+    return _transformer().transform_cell(source) if _transformer() else source
+
+
+@functools.lru_cache(maxsize=1)
+def _transformer():
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return None
+    return TransformerManager()

@@ -71,8 +71,9 @@ class Limits:
 
 
 class ZygoteLost(RuntimeError):
-    """The warm worker died, or could not set up a child: a grader fault, so the
-    submission is retried rather than charged to the student."""
+    """The warm worker died, could not set up a child, or a child's supervisor ended
+    without reporting: a grader fault, so the submission is retried rather than
+    charged to the student."""
 
 
 class Zygote:
@@ -92,7 +93,8 @@ class Zygote:
             [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno()),
              ",".join(self.preload)],
             pass_fds=[theirs.fileno()], cwd="/", env=environment,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            start_new_session=True)  # Ctrl-C in a terminal stops the grader, not the students
         theirs.close()
         self.control = ours
         ready = json.loads(self.control.recv(4096) or b"{}")
@@ -268,8 +270,14 @@ class SandboxStudent(Student):
                              else "it sent a malformed answer (%s)" % error)
 
     def _lose_child(self, stop: bool) -> dict:
+        """How the lost child ended. Its supervisor always reports, unless it was
+        killed from outside (it is invisible to the student's code): then the run
+        says nothing about the student, and the grader's fault is raised instead."""
         child, self.child = self.child, None
         status = dict(child.stop(), stopped=True) if stop else child.finish()
+        if "protections" not in status:
+            raise ZygoteLost("a sandboxed child's supervisor ended without a report (%s)"
+                             % (status.get("lost") or status.get("setup_error") or "it was killed"))
         self._note(status)
         return status
 

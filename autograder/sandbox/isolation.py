@@ -10,8 +10,8 @@ student code runs:
 - mounts: an empty tmpfs over every hidden directory (the course, /tmp, /root, ...),
   with the paths Python needs bound back in, a fresh /proc, and a small tmpfs as the
   working directory;
-- cgroups (v1 `memory` and `pids`, where writable): a real memory limit, and a limit
-  on processes plus threads;
+- cgroups (v1 `memory`, `pids` and `cpu`, where writable): a real memory limit, a
+  limit on processes plus threads, and a fair share of the CPU for the run as a whole;
 - rlimits: CPU seconds, file size, open files, no core dumps (and processes or data
   size where there is no cgroup);
 - a fresh unprivileged uid, so nothing can undo the above.
@@ -151,11 +151,18 @@ def set_limits(cpu_seconds: int, file_mb: int, open_files: int, processes: int |
 
 
 class Cgroup:
-    """A v1 memory + pids cgroup for one sandboxed child (where the host allows it)."""
+    """A v1 memory + pids + cpu cgroup for one sandboxed child (where the host allows it).
+
+    The cpu group sets no limit: being a group is the point. The scheduler shares the
+    CPU between groups, so a fork bomb's 64 spinning processes get one run's share,
+    not 64 times that, and the students graded beside it are not starved into timeouts.
+    All runs together weigh as much as one busy process per core (the parent group's
+    shares), as many as the grader runs at once by default.
+    """
 
     def __init__(self, name: str, memory_mb: int, max_tasks: int):
         self.paths = {}
-        for controller in ("memory", "pids"):
+        for controller in ("memory", "pids", "cpu"):
             parent = os.path.join(CGROUP_ROOT, controller, CGROUP_GROUP)
             try:
                 os.makedirs(os.path.join(parent, name), exist_ok=True)
@@ -168,6 +175,8 @@ class Cgroup:
             self._write("memory", "memory.memsw.limit_in_bytes", memory_mb * 2**20, required=False)
         if "pids" in self.paths:
             self._write("pids", "pids.max", max_tasks)
+        if "cpu" in self.paths:
+            _write_quietly(os.path.dirname(self.paths["cpu"]), "cpu.shares", 1024 * (os.cpu_count() or 1))
 
     @property
     def limits_memory(self) -> bool:
@@ -176,6 +185,10 @@ class Cgroup:
     @property
     def limits_tasks(self) -> bool:
         return "pids" in self.paths
+
+    @property
+    def shares_cpu(self) -> bool:
+        return "cpu" in self.paths
 
     def _write(self, controller, filename, value, required=True):
         try:
@@ -237,6 +250,14 @@ def _remove_stale_groups(parent):
                 pass
         except PermissionError:
             pass
+
+
+def _write_quietly(folder, filename, value):
+    try:
+        with open(os.path.join(folder, filename), "w") as handle:
+            handle.write(str(value))
+    except OSError:
+        pass
 
 
 def _read(folder, filename):

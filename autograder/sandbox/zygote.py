@@ -24,7 +24,8 @@ def main(control_fd: int, preload: list[str]) -> None:
     control = socket.socket(fileno=control_fd)
     for module in preload:
         importlib.import_module(module)
-    from . import child  # noqa: F401 (imported now so forked children need no disk access for it)
+    from . import child  # imported now so forked children need no disk access for it
+    child.as_python("")  # and IPython's input transformer, which every cell goes through
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped automatically
     control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
     while True:
