@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import __version__, checks
 from .course import Course
-from .grader import Job, failed_result, grade_submission
+from .grader import Job, failed_result, grade_submission, resume_grading, stop_grading
 from .results import StudentResult
 from .sandbox import Limits
+from .submission import MAX_NOTEBOOK_BYTES, read_regular_file
 
 
 def find_submissions(course: Course, assignment: str, students=None, limits: Limits | None = None) -> list[Job]:
@@ -34,7 +36,9 @@ def find_submissions(course: Course, assignment: str, students=None, limits: Lim
         names = [name for name in names if name in set(students)]
     jobs = []
     for student in names:
-        home, folder = course.submitted(student), course.submitted(student, assignment)
+        # Joined without a trailing separator: "home/" would resolve a link to a folder.
+        home = os.path.join(root, student)
+        folder = os.path.join(home, assignment)
         if os.path.islink(home) or os.path.islink(folder):
             jobs.append(_job(course, assignment, student, None, limits))
         elif os.path.isdir(home) and os.path.lexists(folder):
@@ -76,14 +80,17 @@ def grading_fingerprint(course: Course, assignment: str) -> str:
 
 
 def cache_key(job: Job, fingerprint: str) -> str:
+    """The hash of what decides this job's grade. The notebook is read as grading
+    reads it (no links, no special files, no more than the size limit), so hashing a
+    FIFO or a link to /dev/zero can neither hang nor exhaust the grader."""
     digest = hashlib.sha256(fingerprint.encode())
     digest.update(json.dumps([job.note, job.missing]).encode())
     if job.notebook:
         try:
-            with open(job.notebook, "rb") as handle:
-                digest.update(handle.read())
+            data, size = read_regular_file(job.notebook, MAX_NOTEBOOK_BYTES)
+            digest.update(b"%d:" % size + data)
         except OSError as error:
-            digest.update(str(error).encode())
+            digest.update(("%s: %s" % (type(error).__name__, error.strerror)).encode())
     return digest.hexdigest()
 
 
@@ -92,6 +99,7 @@ class ResultCache:
 
     def __init__(self, course: Course, assignment: str):
         self.folder = os.path.join(course.state, "cache", assignment)
+        self.failed = False
 
     def _path(self, student):
         return os.path.join(self.folder, hashlib.sha256(student.encode()).hexdigest()[:32] + ".json")
@@ -110,6 +118,21 @@ class ResultCache:
         os.makedirs(self.folder, exist_ok=True)
         write_atomically(self._path(student), json.dumps(
             {"key": key, "student": student, "result": result.to_record()}))
+
+    def put_or_warn(self, student: str, key: str, result: StudentResult) -> None:
+        """Cache a result; if the disk is full (or read-only), say so once and go on.
+
+        The result stays in this run's results, so the batch still finishes and its
+        reports are written where they can be; an uncached result is graded again by
+        the next run, so nothing is lost.
+        """
+        try:
+            self.put(student, key, result)
+        except OSError as error:
+            if not self.failed:
+                print("warning: cannot cache results in %s (%s): they will be graded again next time"
+                      % (self.folder, error.strerror or error), file=sys.stderr)
+            self.failed = True
 
 
 def write_atomically(path: str, text: str) -> None:
@@ -156,7 +179,7 @@ def grade_jobs(course: Course, assignment: str, jobs: list[Job], workers: int, f
 
     def on_result(job, key, result):
         if result.status != "grader_error":
-            cache.put(job.student, key, result)
+            cache.put_or_warn(job.student, key, result)
         results[job.student] = result
         if progress:
             progress.advance(result)
@@ -168,17 +191,23 @@ def grade_jobs(course: Course, assignment: str, jobs: list[Job], workers: int, f
 
 
 def local_runner(workers: int):
+    """Grade in a pool of threads. If the batch is interrupted (Ctrl-C, or a failure
+    handling a result), the submissions in progress are stopped at once rather than
+    waited for: their results would not be recorded anyway, and a hanging one could
+    hold the interrupted grader for minutes."""
     def run(todo, on_result):
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            futures = {pool.submit(safely_graded, job): (job, key) for job, key in todo}
-            try:
-                for future in as_completed(futures):
-                    job, key = futures[future]
-                    on_result(job, key, future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        resume_grading()
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        futures = {pool.submit(safely_graded, job): (job, key) for job, key in todo}
+        try:
+            for future in as_completed(futures):
+                job, key = futures[future]
+                on_result(job, key, future.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_grading()
+            raise
+        pool.shutdown()
     return run
 
 

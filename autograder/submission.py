@@ -7,10 +7,10 @@ can be broken becomes `InvalidNotebook` with a message naming the problem.
 """
 from __future__ import annotations
 
-import ast
-import functools
+import errno
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 
@@ -35,22 +35,48 @@ class Program:
     notes: list[str]  # what a student should know about how their notebook was read
 
 
+class NotARegularFile(OSError):
+    """A link, FIFO, device or folder where a file was expected."""
+
+
+def read_regular_file(path: str, max_bytes: int) -> tuple[bytes, int]:
+    """(at most `max_bytes` + 1 bytes, the size) of a regular file.
+
+    Opened without following a link and without blocking, then checked on the open
+    descriptor: a submitted FIFO would otherwise hang the grader, a link to /dev/zero
+    never end, and a link to another student's file be read as this student's.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise NotARegularFile(errno.ELOOP, "a symbolic link", path) from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotARegularFile(errno.EINVAL, _KINDS.get(stat.S_IFMT(info.st_mode), "a special file"), path)
+        return handle.read(max_bytes + 1), info.st_size
+
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device",
+          stat.S_IFDIR: "a folder", stat.S_IFSOCK: "a socket"}
+
+
 def read_notebook(path: str, max_bytes: int = MAX_NOTEBOOK_BYTES) -> dict:
     """A notebook's JSON, refusing links, special files, huge files and bad encodings."""
+    name = os.path.basename(path)
     try:
-        info = os.lstat(path)
+        data, size = read_regular_file(path, max_bytes)
     except FileNotFoundError:
-        raise InvalidNotebook("%s does not exist" % os.path.basename(path)) from None
-    if stat.S_ISLNK(info.st_mode):
-        raise InvalidNotebook("%s is a symbolic link, not a notebook file" % os.path.basename(path))
-    if not stat.S_ISREG(info.st_mode):
-        raise InvalidNotebook("%s is not a regular file" % os.path.basename(path))
-    if info.st_size > max_bytes:
+        raise InvalidNotebook("%s does not exist" % name) from None
+    except NotARegularFile as error:
+        raise InvalidNotebook("%s is %s, not a notebook file" % (name, error.strerror)) from None
+    except OSError as error:
+        raise InvalidNotebook("%s cannot be read (%s)" % (name, error.strerror)) from None
+    if len(data) > max_bytes:
         raise InvalidNotebook("the notebook is %.0f MB; the limit is %.0f MB (clear large outputs "
-                              "before submitting)" % (info.st_size / 2**20, max_bytes / 2**20))
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+                              "before submitting)" % (size / 2**20, max_bytes / 2**20))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -60,6 +86,8 @@ def read_notebook(path: str, max_bytes: int = MAX_NOTEBOOK_BYTES) -> dict:
     except json.JSONDecodeError as error:
         raise InvalidNotebook("the notebook is not valid JSON (line %d, column %d: %s)"
                               % (error.lineno, error.colno, error.msg)) from None
+    except RecursionError:
+        raise InvalidNotebook("the notebook is not a notebook: its JSON is nested too deeply") from None
     return _checked_structure(notebook)
 
 
@@ -119,7 +147,9 @@ def build_program(source: list[Cell], submission: dict) -> Program:
 
     A solution cell is found by its grade_id (the last one, if duplicated). If the
     student lost its metadata, the last unmarked code cell that defines the function of
-    the same name stands in, and a note says so.
+    the same name stands in, and a note says so. Sources are taken as written: the
+    sandbox turns IPython syntax into Python (see `child.execute_cell`), so no student
+    text is parsed on the grader's side, where no time or memory limit would hold.
     """
     by_id, unmarked = {}, []
     for cell in submission["cells"]:
@@ -133,7 +163,7 @@ def build_program(source: list[Cell], submission: dict) -> Program:
     cells, notes = [], []
     for cell in source:
         if cell.kind == "setup":
-            cells.append((cell.name, strip_magics(cell.source)))
+            cells.append((cell.name, cell.source))
         elif cell.kind == "solution":
             code = by_id.get(cell.name)
             if code is None:
@@ -141,28 +171,15 @@ def build_program(source: list[Cell], submission: dict) -> Program:
                 notes.append("the solution cell %r is missing%s" % (
                     cell.name, "; used a cell that defines %s instead" % cell.name if code else ""))
             if code is not None:
-                cells.append((cell.name, strip_magics(code)))
+                cells.append((cell.name, code))
     return Program(cells, notes)
 
 
 def _defining(sources, name):
+    """The last source with a top-level `def name(`: a line-anchored search, which
+    unlike parsing costs linear time whatever the student wrote."""
+    definition = re.compile(r"^def\s+%s\s*\(" % re.escape(name), re.M)
     for source in reversed(sources):
-        try:
-            tree = ast.parse(strip_magics(source))
-        except SyntaxError:
-            continue
-        if any(isinstance(node, ast.FunctionDef) and node.name == name for node in tree.body):
+        if definition.search(source):
             return source
     return None
-
-
-def strip_magics(source: str) -> str:
-    """IPython syntax (magics, shell escapes) as plain Python calls to `get_ipython()`,
-    which the sandbox answers with a stand-in that ignores them (see `child`)."""
-    return _transformer().transform_cell(source)
-
-
-@functools.lru_cache(maxsize=1)
-def _transformer():
-    from IPython.core.inputtransformer2 import TransformerManager
-    return TransformerManager()

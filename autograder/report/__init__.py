@@ -7,14 +7,33 @@ from nbgrader.utils import parse_utc
 
 from .. import checks
 from ..course import Course
-from ..submission import InvalidNotebook, build_program, read_notebook, source_cells
+from ..submission import InvalidNotebook, build_program, read_notebook, read_regular_file, source_cells
 from .files import write_grade_files
 from .gradebook import write_gradebook
 from .notebooks import autograded_notebook, write_autograded
 
 
+class ReportsNotWritten(RuntimeError):
+    """An output could not be written (a full disk, a read-only folder)."""
+
+
 def write_reports(course: Course, assignment: str, jobs: list, results: dict) -> dict:
-    """Write every output for `results`; returns what was written where."""
+    """Write every output for `results`; returns what was written where.
+
+    Every file is replaced atomically and the gradebook in one transaction, so a
+    failure (a full disk) leaves each output either as it was or complete; it is
+    raised as `ReportsNotWritten`, which says that running again finishes the job.
+    """
+    try:
+        return _write_reports(course, assignment, jobs, results)
+    except OSError as error:
+        where = ": %s" % error.filename if error.filename else ""
+        raise ReportsNotWritten("cannot write the results (%s%s); what was graded is cached where the "
+                                "disk allowed it: fix this and run the same command again"
+                                % (error.strerror or error, where)) from None
+
+
+def _write_reports(course: Course, assignment: str, jobs: list, results: dict) -> dict:
     grade_ids = [test.grade_id for test in checks.tests_for(assignment)]
     source_notebook = read_notebook(course.source_notebook(assignment))
     source = source_cells(source_notebook)
@@ -44,8 +63,7 @@ def _timestamp(job):
         return None
     path = os.path.join(os.path.dirname(job.notebook), "timestamp.txt")
     try:
-        with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), encoding="utf-8") as handle:
-            text = handle.read(200).strip()
+        text = read_regular_file(path, 200)[0][:200].decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
     try:

@@ -20,10 +20,18 @@ class GradebookBusy(RuntimeError):
     """The gradebook stayed locked by another process."""
 
 
-def has_assignment(course: Course, assignment: str) -> bool:
+class GradebookError(RuntimeError):
+    """The gradebook could not be written (e.g. the disk is full); it is unchanged."""
+
+
+def has_assignment(course: Course, assignment: str, wait_seconds: float = 60.0) -> bool:
     """Whether nbgrader knows `assignment` (generate_assignment records it)."""
     if not os.path.exists(course.gradebook):
         return False
+    return _waiting_for_the_lock(course, wait_seconds, _has_assignment, course, assignment)
+
+
+def _has_assignment(course, assignment):
     with Gradebook(course.db_url) as gb:
         try:
             gb.find_assignment(assignment)
@@ -34,16 +42,29 @@ def has_assignment(course: Course, assignment: str) -> bool:
 
 def write_gradebook(course: Course, assignment: str, results: dict, timestamps: dict,
                     wait_seconds: float = 60.0) -> None:
-    """Record every result; retry while another process holds the database lock."""
+    """Record every result in one transaction; wait while another process holds the lock."""
+    _waiting_for_the_lock(course, wait_seconds, _write, course, assignment, results, timestamps)
+
+
+def _waiting_for_the_lock(course, wait_seconds, function, *args):
+    """function(*args), retried while SQLite says the database is locked.
+
+    Only a lock is worth waiting for; any other database error (a full disk) is
+    reported as what it is, not as a busy gradebook.
+    """
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return _write(course, assignment, results, timestamps)
+            return function(*args)
         except OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
+            first_line = str(error).splitlines()[0]
+            if "locked" not in str(error):
+                raise GradebookError("cannot use the gradebook %s (%s); it is unchanged: run the same "
+                                     "command again once this is fixed" % (course.gradebook, first_line)) from None
+            if time.monotonic() > deadline:
                 raise GradebookBusy("the gradebook %s is locked by another process (%s); "
                                     "nothing is lost: run the same command again"
-                                    % (course.gradebook, str(error).splitlines()[0])) from None
+                                    % (course.gradebook, first_line)) from None
             time.sleep(0.5)
 
 
