@@ -8,12 +8,15 @@ missing, and a late submission costs one grading, not a whole class.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import signal
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from . import __version__, checks
 from .course import Course
@@ -198,17 +201,41 @@ def local_runner(workers: int):
     def run(todo, on_result):
         resume_grading()
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
-        futures = {pool.submit(safely_graded, job): (job, key) for job, key in todo}
+        pending = {pool.submit(safely_graded, job): (job, key) for job, key in todo}
         try:
-            for future in as_completed(futures):
-                job, key = futures[future]
-                on_result(job, key, future.result())
+            with _ctrl_c_noted() as interrupted:
+                while pending:
+                    done, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                    if interrupted.is_set():
+                        raise KeyboardInterrupt
+                    for future in done:
+                        job, key = pending.pop(future)
+                        on_result(job, key, future.result())
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             stop_grading()
             raise
         pool.shutdown()
     return run
+
+
+@contextlib.contextmanager
+def _ctrl_c_noted():
+    """An event that Ctrl-C sets while the block runs, instead of raising at once.
+
+    CPython drops a KeyboardInterrupt that lands in a weakref callback or a __del__
+    (it prints "Exception ignored" and goes on), and then the batch would run to the
+    end; the event is checked by the loop, which raises the interrupt itself.
+    """
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set())
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def safely_graded(job: Job) -> StudentResult:
