@@ -1,0 +1,77 @@
+"""A released ps1_forward course, and what a graded batch left behind, for the attack
+and fault tests.
+
+Releasing costs nbgrader's start-up, so each test process releases once, into a
+template, and every test copies it.
+"""
+import csv
+import functools
+import hashlib
+import os
+import shutil
+import stat
+import warnings
+
+from autograder.course import Course
+from autograder.nbgrader_tools import new_course_copy
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ASSIGNMENT = "ps1_forward"
+OUTPUTS = ("autograded/", "grades/", ".autograder/", "gradebook.db")
+
+
+@functools.lru_cache(maxsize=None)
+def _template(folder: str) -> str:
+    return new_course_copy(Course.at(REPO), folder, [ASSIGNMENT]).root
+
+
+def released_course(tmp_path_factory, name: str, into: str | None = None) -> Course:
+    """A fresh copy of a course in which ps1_forward is released and nobody submitted."""
+    template = _template(str(tmp_path_factory.getbasetemp() / "released-course"))
+    folder = into or str(tmp_path_factory.mktemp(name))
+    shutil.copytree(template, folder, dirs_exist_ok=True, symlinks=True)
+    return Course.at(folder)
+
+
+def file_hashes(root: str) -> dict:
+    """Every entry under `root`: a file's SHA-256, a link's target, or its kind."""
+    found = {}
+    for folder, folders, files in os.walk(root):
+        for name in files + [f for f in folders if os.path.islink(os.path.join(folder, f))]:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                found[os.path.relpath(path, root)] = "-> " + os.readlink(path)
+            elif stat.S_ISREG(info.st_mode):
+                digest = hashlib.sha256()
+                with open(path, "rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 20), b""):
+                        digest.update(block)
+                found[os.path.relpath(path, root)] = digest.hexdigest()
+            else:
+                found[os.path.relpath(path, root)] = "special %o" % stat.S_IFMT(info.st_mode)
+    return found
+
+
+def changed_files(before: dict, after: dict) -> set:
+    return {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
+
+
+def outside_outputs(paths) -> list:
+    """The paths a grading run must not have touched."""
+    return sorted(path for path in paths if not path.startswith(OUTPUTS))
+
+
+def csv_students(course: Course) -> list:
+    """The student column of grades/<assignment>.csv, in file order (duplicates kept)."""
+    with open(course.grades(ASSIGNMENT, "csv"), newline="") as handle:
+        return [row["student"] for row in csv.DictReader(handle)]
+
+
+def gradebook_submissions(course: Course) -> list:
+    """The students with a ps1_forward submission in nbgrader's gradebook (duplicates kept)."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SAWarning
+    with warnings.catch_warnings(), Gradebook(course.db_url) as gb:
+        warnings.simplefilter("ignore", SAWarning)
+        return [submission.student_id for submission in gb.assignment_submissions(ASSIGNMENT)]

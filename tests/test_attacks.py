@@ -1,0 +1,201 @@
+"""Hostile and broken submissions: nothing unearned, nothing lost, the batch finishes.
+
+Every attack of `attacks.ATTACKS` is one student of a single `grade` run, beside three
+honest students. Each attack's test checks its status, its message and its score
+test by test; the tests after them check that the rest of the class was graded as if
+the attackers were not there, that nothing outside the grader's own outputs changed,
+and that nothing the attackers started outlived the run.
+"""
+import json
+import os
+import resource
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from autograder import examples
+from autograder.course import Course
+from autograder.grader import shutdown_zygotes
+
+from attacks import ASSIGNMENT, ATTACKS, EVERYTHING, HONEST, POINTS, WRONG_RELU
+from course_helpers import autograder_command
+from grading_helpers import (REPO, changed_files, csv_students, file_hashes, gradebook_submissions,
+                             outside_outputs, released_course)
+
+CONTROLS = {"honest": (HONEST, 10), "blank": ({}, 0),
+            "wrong_relu": ({**HONEST, "relu": "import numpy as np\n" + WRONG_RELU}, 9)}
+MARK = "dlcourse-attack-%d" % os.getpid()
+
+
+def _listen():
+    """A server on the loopback that records every connection made to it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    calls = []
+
+    def accept():
+        while True:
+            try:
+                calls.append(server.accept())
+            except OSError:
+                return
+    threading.Thread(target=accept, daemon=True).start()
+    return server, calls
+
+
+def _submit(course, released, student, answers, attack=None):
+    folder = os.path.join(course.root, "submitted", student, ASSIGNMENT)
+    os.makedirs(folder)
+    notebook = examples.filled(released, answers)
+    if attack is not None and attack.edit:
+        attack.edit(notebook)
+    if attack is not None and attack.write:
+        attack.write(folder, notebook, course.root)
+    else:
+        examples.write_submission(course.root, ASSIGNMENT, student, notebook)
+
+
+def _placed(code, course, port):
+    for word, value in [("COURSE", course.root), ("REPO", REPO), ("PORT", str(port)), ("MARK", MARK)]:
+        code = code.replace(word, value)
+    return code
+
+
+@dataclass
+class Batch:
+    """What one graded run of the attacked class left behind."""
+    course: Course
+    students: dict  # the JSON document's results, by student
+    before: dict  # file hashes of the course and the answer key, before and after
+    after: dict
+    calls: list  # connections made to the test's server
+    seconds: float
+    peak_mb_before: float  # the largest child process's peak memory, before and after
+    peak_mb: float
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """The class graded once by the `grade` command."""
+    course = released_course(tmp_path_factory, "attacked")
+    released = examples.released_notebook(course.root, ASSIGNMENT)
+    server, calls = _listen()
+    for student, (answers, _) in CONTROLS.items():
+        _submit(course, released, student, answers)
+    for attack in ATTACKS:
+        relu = {} if attack.relu is None else {"relu": _placed(attack.relu, course, server.getsockname()[1])}
+        _submit(course, released, attack.name, {**HONEST, **relu}, attack)
+    before, started, peak_mb_before = _hashes(course), time.monotonic(), _peak_child_mb()
+    done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--json", "-",
+                              cwd=course.root)
+    seconds, peak_mb = time.monotonic() - started, _peak_child_mb()
+    shutdown_zygotes()
+    server.close()
+    assert done.returncode == 0, done.stderr[-5000:]
+    return Batch(course, json.loads(done.stdout)["students"], before, _hashes(course), calls, seconds,
+                 peak_mb_before, peak_mb)
+
+
+def _hashes(course):
+    """The course's files, and the answer key this package was installed with."""
+    answer_key = file_hashes(os.path.join(REPO, "solutions"))
+    return {**file_hashes(course.root), **{"REPO/solutions/" + path: digest for path, digest in answer_key.items()}}
+
+
+def _peak_child_mb():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _messages(result):
+    return "\n".join([result["message"]] + [test["message"] for test in result["tests"].values()])
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=["%s-%s" % (attack.name, attack.status) for attack in ATTACKS])
+def test_an_attack_earns_nothing_keeps_its_honest_points_and_says_what_happened(batch, attack):
+    result = batch.students[attack.name]
+    assert result["status"] == attack.status, _messages(result)
+    assert attack.says in _messages(result)
+    scores = {grade_id: test["score"] for grade_id, test in result["tests"].items()}
+    expected = {grade_id: 0 if grade_id in attack.lost else points for grade_id, points in POINTS.items()}
+    assert scores == expected, _messages(result)
+    assert result["max_score"] == 10
+
+
+def test_there_are_enough_distinct_attacks():
+    assert len({attack.name for attack in ATTACKS}) == len(ATTACKS) >= 25
+
+
+def test_the_batch_grades_every_student_exactly_once(batch):
+    students = sorted([attack.name for attack in ATTACKS] + list(CONTROLS))
+    assert sorted(batch.students) == students
+    assert sorted(csv_students(batch.course)) == students
+    assert sorted(gradebook_submissions(batch.course)) == students
+
+
+def test_honest_students_are_graded_as_if_alone(batch):
+    for student, (_, score) in CONTROLS.items():
+        assert (batch.students[student]["status"], batch.students[student]["score"]) == ("graded", score), student
+
+
+def test_nothing_outside_the_outputs_changed(batch):
+    assert outside_outputs(changed_files(batch.before, batch.after)) == []
+    assert set(os.listdir(os.path.join(batch.course.root, "autograded"))) <= set(batch.students)
+    assert not [name for name in os.listdir("/tmp") if MARK in name]
+
+
+def test_fake_output_never_reaches_a_report(batch):
+    """The student's code (shown in its feedback) prints FAKE-PASS; no output or grade says it."""
+    course = batch.course
+    for path in [course.grades(ASSIGNMENT, "csv"), course.grades(ASSIGNMENT, "json")]:
+        with open(path) as handle:
+            assert "FAKE-PASS" not in handle.read(), path
+    with open(os.path.join(course.autograded("prints_fake_results", ASSIGNMENT), ASSIGNMENT + ".ipynb")) as handle:
+        cells = json.load(handle)["cells"]
+    outputs = json.dumps([cell.get("outputs") for cell in cells] + [cell["source"] for cell in cells
+                                                                    if cell["cell_type"] == "markdown"])
+    assert "FAKE-PASS" not in outputs and "0 of 8 cases passed" in outputs
+
+
+def test_nobody_reached_the_network(batch):
+    assert batch.calls == []
+
+
+def test_nothing_an_attacker_started_outlives_the_batch(batch):
+    leftovers = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                if MARK.encode() in handle.read():
+                    leftovers.append(pid)
+        except OSError:
+            pass
+    assert leftovers == []
+
+
+def test_the_grader_stays_small_and_quick(batch):
+    """A 200 MB notebook, a link to /dev/zero and 80 MB answers must not swell the grader
+    (the largest child process's peak grows only if the grader became the largest)."""
+    assert batch.peak_mb <= max(batch.peak_mb_before, 1000), "the grader grew to %.0f MB" % batch.peak_mb
+    assert batch.seconds < 240, "the batch took %.0f s" % batch.seconds
+
+
+def test_every_run_was_fully_sandboxed(batch):
+    """The protections SECURITY.md tells staff to look for, recorded in each result."""
+    if os.geteuid() != 0:
+        pytest.skip("the full sandbox needs root")
+    cache = os.path.join(batch.course.state, "cache", ASSIGNMENT)
+    runs = [json.load(open(os.path.join(cache, name)))["result"] for name in os.listdir(cache)]
+    runs = [run for run in runs if run["status"] not in ("invalid_notebook", "missing_notebook")]
+    assert len(runs) > 50
+    for run in runs:
+        assert {"namespaces", "memory cgroup", "pids cgroup", "cpu cgroup"} <= set(run["protections"]), run["student"]
+
+
+def test_every_expected_outcome_is_a_known_status():
+    from autograder.results import STATUSES
+    assert {attack.status for attack in ATTACKS} <= set(STATUSES)
+    assert all(set(attack.lost) <= set(EVERYTHING) for attack in ATTACKS)
