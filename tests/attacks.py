@@ -466,6 +466,14 @@ ATTACKS = [
         "        loot.append(path)\n    except OSError:\n        pass\n"
         "with open('/tmp/written-MARK', 'w') as handle:  # its own /tmp: allowed, and gone after the run\n"
         "    handle.write('x')\n")),
+    Attack("changes_directory_and_writes_relative_paths", "graded", "0 of 8 cases passed", stealing(
+        "import os\nfor folder in ['..', '../..', '/', 'COURSE', '/proc/1/cwd']:\n"
+        "    try:\n        os.chdir(folder)\n    except OSError:\n        pass\n"
+        "    for path in ['grades/ps1_forward.csv', 'gradebook.db', 'solutions/ps1_forward.py']:\n"
+        "        try:\n            with open(path, 'a') as handle:\n                handle.write('tampered')\n"
+        "        except OSError:\n            continue\n"
+        "        if os.path.abspath(path).startswith(('COURSE/', 'REPO/')):  # not its own /tmp\n"
+        "            loot.append(path)\n")),
     Attack("tries_to_become_root", "graded", "0 of 8 cases passed", stealing(
         "import os, ctypes\nos.chdir('/')\nlibc = ctypes.CDLL(None, use_errno=True)\n"
         "for attempt in [lambda: os.setuid(0), lambda: os.chroot('/'), lambda: os.setgroups([0])]:\n"
