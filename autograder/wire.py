@@ -179,13 +179,26 @@ def _from_json(node, arrays, depth):
             if tag == "$tuple":
                 return tuple(_from_json(item, arrays, depth + 1) for item in _list(content))
             if tag == "$dict":
-                return {key: _from_json(item, arrays, depth + 1) for key, item in _dict(content).items()}
+                return {_text(key): _from_json(item, arrays, depth + 1) for key, item in _dict(content).items()}
         if any(key.startswith("$") for key in node):
             raise Malformed("an unknown tag in %r" % sorted(node)[:3])
-        return {key: _from_json(item, arrays, depth + 1) for key, item in node.items()}
-    if node is None or isinstance(node, (bool, int, float, str)):
+        return {_text(key): _from_json(item, arrays, depth + 1) for key, item in node.items()}
+    if isinstance(node, str):
+        return _text(node)
+    if node is None or isinstance(node, (bool, int, float)):
         return node
     raise Malformed("an unexpected JSON value")
+
+
+def _text(text: str) -> str:
+    """The string, with any lone surrogate (valid in JSON, not in UTF-8) replaced: such a
+    string in a student's error message would otherwise break every report written
+    as UTF-8."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _list(node):

@@ -374,6 +374,8 @@ ATTACKS = [
         "    def __repr__(self):\n        raise Hostile()\n"
         "    @property\n    def args(self):\n        raise Hostile()\n")
         + "def relu(x):\n    raise Hostile()\n"),
+    Attack("raises_text_no_file_can_hold", "graded", "raised ValueError", attacking("")
+           + "def relu(x):\n    raise ValueError('\\ud800 a lone surrogate')\n"),
     Attack("recursion_bomb", "graded", "RecursionError", attacking("") + "def relu(x):\n    return relu(x)\n"),
     Attack("overflows_the_c_stack", "crashed", "segmentation fault", attacking("import sys")
            + "def relu(x):\n    sys.setrecursionlimit(10**8)\n"

@@ -222,3 +222,10 @@ def test_a_header_longer_than_the_message_is_refused():
     data = struct.pack("<QQ", 2 ** 62, 0) + b"[]"
     with pytest.raises(wire.Malformed):
         wire.decode(data)
+
+
+def test_lone_surrogates_become_replacement_characters():
+    decoded = wire.decode(wire.encode({"message": "bad \ud800 text", "\udfff": 1}))
+    assert decoded == {"message": "bad ? text", "?": 1}
+    for text in decoded:
+        text.encode("utf-8")
