@@ -1,6 +1,7 @@
 """The sandbox holds: student code cannot read what it must not, reach the network,
 outlive its run, or take the grader down; every failure comes back as a status."""
 import os
+import shutil
 import socket
 import threading
 import time
@@ -72,6 +73,26 @@ def test_the_repository_answer_key_is_hidden_too(zygote):
     code = "import os\ndef f():\n    return os.path.exists(%r)\n" % os.path.join(REPO, "solutions")
     student, outcome = run(zygote, code, limits=limits)
     assert outcome.value is False
+
+
+def test_nothing_outside_the_allow_list_exists(zygote, tmp_path):
+    """Another course's answer key in a world-readable folder the grader was never told
+    about: the child's filesystem holds only the system folders and Python."""
+    elsewhere = os.path.join("/var/tmp", "other-course-%d" % os.getpid())
+    os.makedirs(os.path.join(elsewhere, "solutions"), exist_ok=True)
+    with open(os.path.join(elsewhere, "solutions", "ps1_forward.py"), "w") as handle:
+        handle.write(SECRET)
+    os.chmod(elsewhere, 0o755)
+    try:
+        code = "import os\ndef f(path):\n    return os.path.exists(path), sorted(os.listdir('/'))\n"
+        student, outcome = run(zygote, code, "f", elsewhere)
+    finally:
+        shutil.rmtree(elsewhere)
+    if not protected(student, "namespaces"):
+        pytest.skip("no mount namespace on this machine")
+    exists, top = outcome.value
+    assert not exists
+    assert "var" not in top and "home" not in top and set(top) >= {"usr", "etc", "proc", "tmp", "dev"}
 
 
 def test_solutions_cannot_be_imported(zygote):

@@ -97,7 +97,7 @@ def _exit_info(wait_status):
 
 
 def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
-    """PID 1 of the new namespaces: hide the filesystem, start the runner, reap.
+    """PID 1 of the new namespaces: a minimal filesystem, then start the runner, reap.
 
     It dies with its supervisor: if the supervisor is killed (or the zygote, which
     takes the supervisor with it), the namespace ends with everything the student
@@ -106,8 +106,7 @@ def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
     try:
         isolation.die_with_parent()
         if "namespaces" in protections:
-            isolation.hide_paths(config["hidden"], _paths_python_needs(), config["tmp_size_mb"])
-            isolation.mount_proc()
+            isolation.enter_minimal_root(_paths_python_needs(), config["hidden"], config["tmp_size_mb"])
         os.makedirs(workdir, exist_ok=True)
         if uid is not None:
             os.chown(workdir, uid, uid)
@@ -127,11 +126,21 @@ def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
 
 
 def _paths_python_needs():
-    """Everything the interpreter may import from later, minus folders with answers."""
+    """The Python installation and this package: what the interpreter may import from
+    later. Only paths inside the installation count (never "/" or a checkout that
+    `sys.path` may name), and none that holds an answer key."""
     import autograder
-    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(autograder.__file__)]
-    paths += site.getsitepackages() + [p for p in sys.path if p]
-    return [p for p in paths if os.path.isdir(p) and not os.path.isdir(os.path.join(p, "solutions"))]
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
+    inside = [path for path in site.getsitepackages() + sys.path
+              if path and any(_within(path, prefix) for prefix in prefixes)]
+    paths = prefixes + inside + [os.path.dirname(autograder.__file__)]
+    return [path for path in dict.fromkeys(os.path.abspath(p) for p in paths)
+            if path != "/" and os.path.isdir(path) and not os.path.isdir(os.path.join(path, "solutions"))]
+
+
+def _within(path, folder):
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _run_runner(config, conn_fd, uid, cgroup):

@@ -7,9 +7,9 @@ student code runs:
 - namespaces (`unshare`): a new mount namespace (to hide files), PID namespace (the
   child sees only its own processes, and when it ends they all end), network namespace
   (no interfaces but a down loopback), IPC and UTS;
-- mounts: an empty tmpfs over every hidden directory (the course, /tmp, /root, ...),
-  with the paths Python needs bound back in, a fresh /proc, and a small tmpfs as the
-  working directory;
+- mounts: a new root that holds only the system folders and the Python installation,
+  read-only (an allow-list: the course, other courses, home folders and the host's /tmp
+  do not exist in there), a fresh /proc, and a small tmpfs as the working directory;
 - cgroups (v1 `memory`, `pids` and `cpu`, where writable): a real memory limit, a
   limit on processes plus threads, and a fair share of the CPU for the run as a whole;
 - rlimits: CPU seconds, file size, open files, no core dumps (and processes or data
@@ -31,16 +31,17 @@ CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 
-MS_NOSUID, MS_NODEV, MS_NOEXEC = 2, 4, 8
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
 
-# Always covered: scratch space and home folders, where answer keys, other courses and
-# other runs may lie. /tmp becomes the run's own small tmpfs (its working directory).
-ALWAYS_HIDDEN = ["/tmp", "/var/tmp", "/dev/shm", "/root", "/home", "/run", "/mnt", "/media",
-                 "/srv", "/opt"]
+# What a sandboxed child sees of the host, read-only: the system folders (programs,
+# libraries, configuration, /sys for CPU counts), plus the Python installation.
+SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys"]
+DEVICES = ["null", "zero", "full", "random", "urandom"]
+NEW_ROOT = "/tmp"  # where the new root is built, on its own tmpfs; the host's /tmp is never used
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 CGROUP_GROUP = "dlcourse-autograder"
@@ -75,41 +76,55 @@ def _mount(source, target, fstype, flags, data=None):
            "mount %s" % target)
 
 
-def hide_paths(hidden: list[str], keep: list[str], tmp_size_mb: int) -> None:
-    """Cover each hidden path with an empty tmpfs (or /dev/null for a file), then bind
-    back every kept path that the covering made disappear.
+def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> None:
+    """Make the filesystem an allow-list: a new, empty root holding only the system
+    folders and the paths Python needs, bound read-only, a few devices, a fresh /proc
+    and a small private /tmp; then chroot into it.
 
-    Kept paths are opened before anything is covered and bound back through
-    /proc/self/fd, so they may lie under a hidden one (a virtualenv inside the course,
-    Python under /root).
+    Nothing else of the host exists in there: not the course, not another course's
+    answer key in a world-readable folder, not the host's /tmp. The new root is built
+    on a tmpfs mounted over /tmp (visible only in this mount namespace), and the kept
+    paths are opened first, so they may lie under /tmp (a virtualenv in a checkout).
+    The runner later drops root, so the chroot cannot be undone.
     """
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    kept = []
-    for path in _safe_to_keep(keep, ALWAYS_HIDDEN + list(hidden)):
-        try:
-            kept.append((path, os.open(path, os.O_PATH), os.stat(path)))
-        except OSError:
+    sources = []
+    for path in SYSTEM_PATHS + _safe_to_keep(keep, hidden):
+        if os.path.islink(path):
+            sources.append((path, "link", os.readlink(path)))
+        elif os.path.isdir(path):
+            sources.append((path, "dir", os.open(path, os.O_PATH)))
+    _mount("tmpfs", NEW_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for path, kind, source in sorted(sources, key=lambda item: item[0].count("/")):
+        target = NEW_ROOT + path
+        if kind == "link":
+            if not os.path.lexists(target):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.symlink(source, target)
             continue
-    hidden = ALWAYS_HIDDEN + list(hidden)
-    for path in sorted(set(hidden), key=len):
-        if not os.path.lexists(path) or os.path.islink(path):
-            continue  # already under something hidden, or a link we must not follow
-        if os.path.isdir(path):
-            size = tmp_size_mb if path == "/tmp" else 1
-            mode = "1777" if path == "/tmp" else "755"
-            _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=%s" % (size, mode))
-        else:
-            _mount("/dev/null", path, None, MS_BIND)
-    for path, fd, before in kept:
-        try:
-            now = os.stat(path)
-            visible = (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino)
-        except OSError:
-            visible = False
-        if not visible:
-            os.makedirs(path, exist_ok=True)
-            _mount("/proc/self/fd/%d" % fd, path, None, MS_BIND | MS_REC)
-        os.close(fd)
+        os.makedirs(target, exist_ok=True)
+        _mount("/proc/self/fd/%d" % source, target, None, MS_BIND | MS_REC)
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        os.close(source)
+    _add_devices(NEW_ROOT + "/dev")
+    for folder in ("/proc", "/tmp"):
+        os.makedirs(NEW_ROOT + folder, exist_ok=True)
+    os.chroot(NEW_ROOT)
+    os.chdir("/")
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)
+
+
+def _add_devices(folder):
+    """/dev/null and friends, bound from the host's; /dev/fd and the standard streams."""
+    os.makedirs(folder, exist_ok=True)
+    for name in DEVICES:
+        target = os.path.join(folder, name)
+        open(target, "w").close()
+        _mount("/dev/" + name, target, None, MS_BIND)
+    for name, link in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                       ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(link, os.path.join(folder, name))
 
 
 def _safe_to_keep(keep, hidden):
@@ -118,11 +133,6 @@ def _safe_to_keep(keep, hidden):
         return inner == outer or inner.startswith(outer.rstrip("/") + "/")
     return [path for path in dict.fromkeys(os.path.abspath(p) for p in keep)
             if not any(covers(path, os.path.abspath(h)) for h in hidden)]
-
-
-def mount_proc() -> None:
-    """A /proc that shows only this PID namespace's processes."""
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 
 def drop_privileges(uid: int) -> None:
