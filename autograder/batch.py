@@ -249,9 +249,14 @@ def safely_graded(job: Job) -> StudentResult:
 
 
 def grade_assignment(course: Course, assignment: str, students=None, workers: int = 2,
-                     limits: Limits | None = None, force: bool = False, progress=None, run=None):
-    """Find and grade the submissions of `assignment`: (jobs, results by student)."""
+                     limits: Limits | None = None, force: bool = False, progress=None, run=None,
+                     select=None):
+    """Find and grade the submissions of `assignment`: (jobs, results by student).
+
+    `select(student)` keeps only some students (a shard of the class)."""
     if not os.path.isfile(course.source_notebook(assignment)):
         raise FileNotFoundError("no source notebook %s" % course.source_notebook(assignment))
     jobs = find_submissions(course, assignment, students, limits)
+    if select is not None:
+        jobs = [job for job in jobs if select(job.student)]
     return jobs, grade_jobs(course, assignment, jobs, workers, force, progress, run)

@@ -7,21 +7,23 @@ the sandbox, writes nbgrader's feedback and prints where everything is.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import tempfile
 import time
 
-from . import checks, examples
+from . import checks, examples, outputs
 from .batch import grade_assignment
 from .course import Course
 from .grader import shutdown_zygotes
-from .nbgrader_tools import new_course_copy, nbgrader
+from .nbgrader_tools import new_course_copy
 from .progress import Progress
-from .report import write_reports
 from .report.table import summary_table
 from .sandbox import Limits
 
 COURSE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The grade command's outputs with feedback HTML and nothing else optional.
+FEEDBACK_ONLY = argparse.Namespace(json=None, junit=None, gradescope=None, feedback=True, summary=None)
 
 
 def configure_parser(parser) -> None:
@@ -46,9 +48,8 @@ def run(args) -> int:
             print("\n== %s: %d example students (%s)" % (assignment, len(students), ", ".join(students)))
             jobs, results = grade_assignment(course, assignment, workers=args.workers, limits=limits,
                                              force=True, progress=Progress())
-            write_reports(course, assignment, jobs, results)
-            nbgrader(course, "generate_feedback", assignment, "--force")
-            print(summary_table(results, [t.grade_id for t in checks.tests_for(assignment)]))
+            outputs.publish(course, assignment, jobs, results, FEEDBACK_ONLY)
+            print(summary_table(results, outputs.grade_ids(assignment)))
             for student, result in results.items():
                 if result.message:
                     print("  %s: %s" % (student, result.message[:200]))

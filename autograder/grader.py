@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from . import checks, reference
 from .results import GRADED, StudentResult, TestResult
 from .sandbox import Limits, SandboxStudent, Zygote, ZygoteLost
-from .submission import InvalidNotebook, build_program, read_notebook, source_cells
+from . import notebooks
+from .submission import InvalidNotebook, build_program, read_notebook
 
 _zygotes: dict = {}
 _zygotes_lock = threading.Lock()
@@ -87,7 +88,7 @@ def grade_submission(job: Job, retries: int = 1) -> StudentResult:
 def _grade(job: Job) -> StudentResult:
     tests = checks.tests_for(job.assignment)
     result = StudentResult(job.student, job.assignment)
-    source = source_cells(read_notebook(job.source_notebook))
+    source = notebooks.cells(notebooks.read(job.source_notebook))
     try:
         if job.notebook is None:
             raise InvalidNotebook(job.missing)

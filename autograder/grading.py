@@ -16,7 +16,7 @@ import os
 import sys
 
 from . import checks, outputs
-from .batch import find_submissions, grade_jobs
+from .batch import grade_assignment
 from .course import Course
 from .executors import EXECUTORS, runner
 from .grader import shutdown_zygotes
@@ -96,9 +96,5 @@ def _grade_shard(course, args, limits, run_jobs) -> dict:
 
 def _grade(course, args, limits, run_jobs):
     """(jobs, results) of the class, or of its shard."""
-    if not os.path.isfile(course.source_notebook(args.assignment)):
-        raise FileNotFoundError("no source notebook %s" % course.source_notebook(args.assignment))
-    jobs = find_submissions(course, args.assignment, args.students, limits)
-    if args.shard:
-        jobs = [job for job in jobs if args.shard.contains(job.student)]
-    return jobs, grade_jobs(course, args.assignment, jobs, args.workers, args.force, Progress(), run_jobs)
+    return grade_assignment(course, args.assignment, args.students, args.workers, limits, args.force,
+                            Progress(), run_jobs, select=args.shard.contains if args.shard else None)

@@ -45,15 +45,19 @@ def gradebook_scores(course: Course, assignment: str) -> dict:
     return scores
 
 
-def new_course_copy(source: Course, folder: str, assignments) -> Course:
-    """A fresh course in `folder`: the configuration, sources and answer key of
-    `source`, with `assignments` released by nbgrader."""
+def copy_course(source: Course, folder: str) -> Course:
+    """A fresh course in `folder`: the configuration, sources and answer key of `source`."""
     os.makedirs(folder, exist_ok=True)
     shutil.copy(os.path.join(source.root, "nbgrader_config.py"), folder)
     for name in (source.source_directory, "solutions"):
         shutil.copytree(os.path.join(source.root, name), os.path.join(folder, name), dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    course = Course.at(folder)
+    return Course.at(folder)
+
+
+def new_course_copy(source: Course, folder: str, assignments) -> Course:
+    """`copy_course`, with `assignments` released by nbgrader."""
+    course = copy_course(source, folder)
     for assignment in assignments:
         nbgrader(course, "generate_assignment", assignment, "--force")
     return course

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import nbformat
 
+from .submission import cell_source, nbgrader_metadata
+
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
@@ -42,12 +44,8 @@ def read(path: str | os.PathLike) -> nbformat.NotebookNode:
     return nbformat.read(os.fspath(path), as_version=4)
 
 
-def _nbgrader_metadata(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
 def _kind_of(cell) -> str:
-    meta = _nbgrader_metadata(cell)
+    meta = nbgrader_metadata(cell)
     if meta.get("solution"):
         return SOLUTION
     if meta.get("grade") and cell.cell_type == "code":
@@ -61,16 +59,11 @@ def cells(notebook) -> list[Cell]:
     """Every cell of the notebook, in order, with its kind and name."""
     found = []
     for index, cell in enumerate(notebook.cells):
-        meta = _nbgrader_metadata(cell)
+        meta = nbgrader_metadata(cell)
         name = meta.get("grade_id") or cell.get("id") or "#%d" % index
-        found.append(Cell(index, _kind_of(cell), name, cell.cell_type, _source_text(cell),
+        found.append(Cell(index, _kind_of(cell), name, cell.cell_type, cell_source(cell),
                           float(meta.get("points", 0) or 0)))
     return found
-
-
-def _source_text(cell) -> str:
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
 
 
 def setup_cells(notebook) -> list[Cell]:

@@ -22,14 +22,6 @@ class InvalidNotebook(ValueError):
 
 
 @dataclass
-class Cell:
-    kind: str  # "setup", "solution" or "test"
-    name: str  # grade_id
-    source: str
-    points: float = 0.0
-
-
-@dataclass
 class Program:
     cells: list[tuple[str, str]]  # (name, source) run in this order
     notes: list[str]  # what a student should know about how their notebook was read
@@ -125,26 +117,10 @@ def nbgrader_metadata(cell) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def source_cells(notebook: dict) -> list[Cell]:
-    """The graded structure of a *source* notebook: setup, solution and test cells."""
-    cells = []
-    for cell in notebook["cells"]:
-        meta = nbgrader_metadata(cell)
-        if cell.get("cell_type") != "code" or not meta:
-            continue
-        name = meta.get("grade_id", "")
-        if meta.get("solution"):
-            cells.append(Cell("solution", name, cell_source(cell)))
-        elif meta.get("grade"):
-            cells.append(Cell("test", name, cell_source(cell), float(meta.get("points", 0))))
-        elif meta.get("locked"):
-            cells.append(Cell("setup", name, cell_source(cell)))
-    return cells
-
-
-def build_program(source: list[Cell], submission: dict) -> Program:
+def build_program(source: list, submission: dict) -> Program:
     """Source setup cells plus the submission's solution cells, in the source's order.
 
+    `source` is the source notebook's `notebooks.cells`; only its code cells count.
     A solution cell is found by its grade_id (the last one, if duplicated). If the
     student lost its metadata, the last unmarked code cell that defines the function of
     the same name stands in, and a note says so. Sources are taken as written: the
@@ -161,7 +137,7 @@ def build_program(source: list[Cell], submission: dict) -> Program:
         elif not meta:
             unmarked.append(cell_source(cell))
     cells, notes = [], []
-    for cell in source:
+    for cell in (cell for cell in source if cell.cell_type == "code"):
         if cell.kind == "setup":
             cells.append((cell.name, cell.source))
         elif cell.kind == "solution":

@@ -1,15 +1,15 @@
 """Course copies, nbgrader commands and students' notebooks for the tests that run nbgrader."""
 import copy
 import os
-import shutil
 import subprocess
 import sys
-import warnings
 
 import nbformat
 import numpy as np
 
-from autograder import checks, notebooks, reference
+from autograder import checks, nbgrader_tools, notebooks, reference
+from autograder.course import Course
+from autograder.nbgrader_tools import copy_course
 from autograder.student import InProcessStudent
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -17,13 +17,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def course_copy(folder) -> str:
     """A fresh course in `folder`: configuration, source notebooks and reference solutions."""
-    folder = str(folder)
-    os.makedirs(folder, exist_ok=True)
-    shutil.copy(os.path.join(REPO, "nbgrader_config.py"), folder)
-    for name in ("assignments", "solutions"):
-        shutil.copytree(os.path.join(REPO, name), os.path.join(folder, name),
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    return folder
+    return copy_course(Course.at(REPO), str(folder)).root
 
 
 def run(command, cwd, env=None) -> subprocess.CompletedProcess:
@@ -83,18 +77,7 @@ def submit(course, student, assignment, notebook) -> str:
 
 def gradebook_scores(course, assignment) -> dict:
     """{student: {grade_id: score}} as nbgrader's gradebook recorded them."""
-    from nbgrader.api import Gradebook
-    from sqlalchemy.exc import SAWarning
-
-    scores = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", SAWarning)
-        with Gradebook("sqlite:///" + os.path.join(course, "gradebook.db")) as gradebook:
-            for submission in gradebook.assignment_submissions(assignment):
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        scores.setdefault(submission.student_id, {})[grade.name] = grade.score
-    return scores
+    return nbgrader_tools.gradebook_scores(Course.at(course), assignment)
 
 
 def check_score(course, assignment, answers_by_cell: dict, function: str) -> float:

@@ -1,5 +1,5 @@
-"""A released ps1_forward course, and what a graded batch left behind, for the attack
-and fault tests.
+"""A released ps1_forward course (with or without an example class), and what a graded
+batch left behind, for the batch, attack, fault, CI and Dask tests.
 
 Releasing costs nbgrader's start-up, so each test process releases once, into a
 template, and every test copies it.
@@ -12,25 +12,44 @@ import shutil
 import stat
 import warnings
 
+from autograder import examples
 from autograder.course import Course
 from autograder.nbgrader_tools import new_course_copy
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = "ps1_forward"
 OUTPUTS = ("autograded/", "grades/", ".autograder/", "gradebook.db")
+KINDS = ("full", "partial", "blank", "cheater")
 
 
 @functools.lru_cache(maxsize=None)
-def _template(folder: str) -> str:
+def _released(folder: str) -> str:
     return new_course_copy(Course.at(REPO), folder, [ASSIGNMENT]).root
+
+
+@functools.lru_cache(maxsize=None)
+def _with_class(folder: str, released: str) -> str:
+    shutil.copytree(released, folder, symlinks=True)
+    examples.write_class(folder, ASSIGNMENT, KINDS, copies=2)
+    return folder
+
+
+def _copy(template: str, folder: str) -> Course:
+    shutil.copytree(template, folder, dirs_exist_ok=True, symlinks=True)
+    return Course.at(folder)
 
 
 def released_course(tmp_path_factory, name: str, into: str | None = None) -> Course:
     """A fresh copy of a course in which ps1_forward is released and nobody submitted."""
-    template = _template(str(tmp_path_factory.getbasetemp() / "released-course"))
-    folder = into or str(tmp_path_factory.mktemp(name))
-    shutil.copytree(template, folder, dirs_exist_ok=True, symlinks=True)
-    return Course.at(folder)
+    template = _released(str(tmp_path_factory.getbasetemp() / "released-course"))
+    return _copy(template, into or str(tmp_path_factory.mktemp(name)))
+
+
+def example_class(tmp_path_factory, name: str) -> Course:
+    """A fresh copy of the released course with 8 submissions (two of each of KINDS)."""
+    base = tmp_path_factory.getbasetemp()
+    template = _with_class(str(base / "example-class"), _released(str(base / "released-course")))
+    return _copy(template, str(tmp_path_factory.mktemp(name)))
 
 
 def file_hashes(root: str) -> dict:

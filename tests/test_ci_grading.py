@@ -25,7 +25,7 @@ from autograder.grader import shutdown_zygotes
 from autograder.nbgrader_tools import gradebook_scores
 from autograder.report.files import grades_csv, grades_json
 
-from class_helpers import ASSIGNMENT, REPO, example_class
+from grading_helpers import ASSIGNMENT, REPO, example_class
 from format_checks import check_gradescope, check_junit, junit_scores
 
 WORKFLOWS = os.path.join(REPO, ".github", "workflows")

@@ -24,7 +24,7 @@ from autograder.executors import dask_runner
 from autograder.grader import shutdown_zygotes
 from autograder.shards import Shard, read_shard_file
 
-from class_helpers import ASSIGNMENT, example_class
+from grading_helpers import ASSIGNMENT, example_class
 from course_helpers import autograder_command
 
 SLOW = ("slow-1", "slow-2")

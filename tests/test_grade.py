@@ -16,12 +16,12 @@ from nbgrader.api import Gradebook
 
 from autograder import examples
 from autograder.batch import grade_assignment
-from autograder.course import Course
 from autograder.grader import shutdown_zygotes
-from autograder.nbgrader_tools import gradebook_scores, new_course_copy
+from autograder.nbgrader_tools import gradebook_scores
 from autograder.sandbox import Limits
 
 from course_helpers import autograder_command
+from grading_helpers import changed_files, file_hashes, outside_outputs, released_course
 
 ASSIGNMENT = "ps1_forward"
 WRONG = "    return np.full(np.shape(x), -1.0)  # never right: relu is never negative\n"
@@ -59,8 +59,7 @@ ATTACKS = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """One batch: the example class plus every attacker; graded, reports written."""
-    course = new_course_copy(Course.at(os.path.dirname(os.path.dirname(__file__))),
-                             str(tmp_path_factory.mktemp("course")), [ASSIGNMENT])
+    course = released_course(tmp_path_factory, "graded")
     examples.write_class(course.root, ASSIGNMENT, ("full", "partial", "blank"))
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
@@ -75,23 +74,12 @@ def graded(tmp_path_factory):
                            course=course.root, port=server.getsockname()[1])
         examples.write_submission(course.root, ASSIGNMENT, student,
                                   examples.filled(released, {**right, "relu": code}))
-    before = _snapshot(course.root)
+    before = file_hashes(course.root)
     done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3",
                               "--json", "-", cwd=course.root)
     shutdown_zygotes()
     server.close()
     return course, done, json.loads(done.stdout), before, calls
-
-
-def _snapshot(root):
-    """Every file of the course with its size and modification time."""
-    found = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            info = os.lstat(path)
-            found[os.path.relpath(path, root)] = (info.st_size, info.st_mtime_ns)
-    return found
 
 
 def test_the_command_succeeds_and_reports(graded):
@@ -129,10 +117,8 @@ def test_nobody_answered_the_phone(graded):
 
 def test_only_the_outputs_changed_in_the_course(graded):
     course, _, _, before, _ = graded
-    after = _snapshot(course.root)
-    changed = {path for path in set(before) | set(after) if before.get(path) != after.get(path)}
-    allowed = ("autograded/", "grades/", ".autograder/", "gradebook.db")
-    assert changed and all(path.startswith(allowed) for path in changed), sorted(changed)
+    changed = changed_files(before, file_hashes(course.root))
+    assert changed and outside_outputs(changed) == []
 
 
 def test_gradebook_csv_and_autograded_notebooks_agree(graded):

@@ -5,12 +5,12 @@ import os
 
 from nbgrader.utils import parse_utc
 
-from .. import checks
+from .. import checks, notebooks
 from ..course import Course
-from ..submission import InvalidNotebook, build_program, read_notebook, read_regular_file, source_cells
+from ..submission import InvalidNotebook, build_program, read_notebook, read_regular_file
 from .files import write_grade_files
 from .gradebook import write_gradebook
-from .notebooks import autograded_notebook, write_autograded
+from .autograded import autograded_notebook, write_autograded
 
 
 class ReportsNotWritten(RuntimeError):
@@ -35,8 +35,8 @@ def write_reports(course: Course, assignment: str, jobs: list, results: dict) ->
 
 def _write_reports(course: Course, assignment: str, jobs: list, results: dict) -> dict:
     grade_ids = [test.grade_id for test in checks.tests_for(assignment)]
-    source_notebook = read_notebook(course.source_notebook(assignment))
-    source = source_cells(source_notebook)
+    source_notebook = notebooks.read(course.source_notebook(assignment))
+    source = notebooks.cells(source_notebook)
     for job in jobs:
         path = os.path.join(course.autograded(job.student, assignment), assignment + ".ipynb")
         write_autograded(path, autograded_notebook(source_notebook, _solutions(source, job), results[job.student]))
