@@ -126,12 +126,13 @@ def test_a_task_the_cluster_gives_up_on_is_a_grader_error_not_a_grade(course, lo
     shutil.rmtree(os.path.join(course.state, "cache"))
     allowed, cluster.scheduler.allowed_failures = cluster.scheduler.allowed_failures, 0
     try:
-        results, key, _ = kill_worker_during(cluster, client, lambda: graded_on(cluster, course))
+        results, _, _ = kill_worker_during(cluster, client, lambda: graded_on(cluster, course))
     finally:
         cluster.scheduler.allowed_failures = allowed
     lost = {student for student, result in results.items() if result.status == "grader_error"}
-    killed = "slow-" + key.split("-slow-")[1].rsplit("-", 1)[0]
-    assert killed in lost and all("KilledWorker" in results[s].message for s in lost), results
+    # The killed worker's slow student, and any other task it held when it died (on a
+    # loaded machine the worker may have moved on to the next slow student).
+    assert lost and lost <= set(SLOW) and all("KilledWorker" in results[s].message for s in lost), results
     assert {s: r.score for s, r in results.items() if s not in lost} == \
         {s: r.score for s, r in local.items() if s not in lost}
     cache, fingerprint = ResultCache(course, ASSIGNMENT), grading_fingerprint(course, ASSIGNMENT)

@@ -95,6 +95,9 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
         elif os.path.isdir(path):
             sources.append((path, "dir", os.open(path, os.O_PATH)))
     _mount("tmpfs", NEW_ROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    # The private /tmp first: kept paths under the host's /tmp are then bound inside it.
+    os.makedirs(NEW_ROOT + "/tmp")
+    _mount("tmpfs", NEW_ROOT + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)
     for path, kind, source in sorted(sources, key=lambda item: item[0].count("/")):
         target = NEW_ROOT + path
         if kind == "link":
@@ -107,12 +110,10 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
         _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
         os.close(source)
     _add_devices(NEW_ROOT + "/dev")
-    for folder in ("/proc", "/tmp"):
-        os.makedirs(NEW_ROOT + folder, exist_ok=True)
+    os.makedirs(NEW_ROOT + "/proc")
     os.chroot(NEW_ROOT)
     os.chdir("/")
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)
 
 
 def _add_devices(folder):
