@@ -132,3 +132,30 @@ def test_training_that_ignores_batch_size_is_caught():
         return model.fit(X, y, epochs=epochs, validation_split=0.2, callbacks=[REF.early_stopping()], verbose=0)
     result = run("train", train)
     assert "batches per epoch" in failures(result)
+
+
+def test_training_that_keeps_the_last_weights_is_caught():
+    def train(model, X, y, epochs=50, batch_size=32):
+        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5)
+        return model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
+                         callbacks=[stop], verbose=0)
+    result = run("train", train)
+    assert "not the best one" in failures(result)
+
+
+def test_training_with_the_wrong_patience_is_caught():
+    def train(model, X, y, epochs=50, batch_size=32):
+        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+        return model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
+                         callbacks=[stop], verbose=0)
+    result = run("train", train)
+    assert "it should stop after 6" in failures(result)
+
+
+def test_training_that_returns_the_model_is_caught():
+    def train(model, X, y, epochs=50, batch_size=32):
+        model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
+                  callbacks=[REF.early_stopping()], verbose=0)
+        return model
+    result = run("train", train)
+    assert result.score == 0 and "should return the History" in failures(result)

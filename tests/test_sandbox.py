@@ -238,3 +238,17 @@ def test_children_run_in_parallel(zygote):
         thread.join()
     assert results == [1, 1, 1, 1]
     assert time.monotonic() - started < 3.5
+
+
+def test_a_submission_can_plot_although_the_warm_worker_skipped_matplotlib():
+    """Keras's optional matplotlib import is blocked while the worker warms up (it
+    costs a second per start); a student's own import afterwards works as usual."""
+    zygote = Zygote(("numpy", "keras"))
+    try:
+        code = ("import sys\nloaded_before = 'matplotlib' in sys.modules\n"
+                "import matplotlib.pyplot as plt\nplt.plot([1, 2])\n"
+                "def f():\n    return [loaded_before, plt.get_backend().lower()]\n")
+        _, outcome = run(zygote, code)
+    finally:
+        zygote.close()
+    assert outcome.error is None and outcome.value == [False, "agg"]
