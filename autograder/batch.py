@@ -18,7 +18,7 @@ import tempfile
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from . import __version__, checks
+from . import __version__
 from .course import Course
 from .grader import Job, failed_result, grade_submission, resume_grading, stop_grading
 from .results import StudentResult
@@ -71,15 +71,21 @@ def _job(course, assignment, student, folder, limits):
 # --- the cache ----------------------------------------------------------------------
 
 def grading_fingerprint(course: Course, assignment: str) -> str:
-    """Everything besides the submission that decides a grade, hashed."""
+    """Everything besides the submission that decides a grade, hashed: the source
+    notebook, the reference solutions and every module of this package (the checks,
+    but also how the sandbox runs and answers them)."""
     digest = hashlib.sha256(__version__.encode())
-    package = os.path.dirname(os.path.abspath(checks.__file__))
     for path in [course.source_notebook(assignment),
-                 os.path.join(course.root, "solutions", assignment + ".py")] + \
-            sorted(os.path.join(package, name) for name in os.listdir(package) if name.endswith(".py")):
+                 os.path.join(course.root, "solutions", assignment + ".py")] + _package_sources():
         with open(path, "rb") as handle:
             digest.update(handle.read())
     return digest.hexdigest()
+
+
+def _package_sources() -> list[str]:
+    package = os.path.dirname(os.path.abspath(__file__))
+    return sorted(os.path.join(folder, name) for folder, _, names in os.walk(package)
+                  for name in names if name.endswith(".py"))
 
 
 def cache_key(job: Job, fingerprint: str) -> str:

@@ -14,7 +14,7 @@ import threading
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import examples
+from autograder import batch, examples
 from autograder.batch import grade_assignment
 from autograder.grader import shutdown_zygotes
 from autograder.nbgrader_tools import gradebook_scores
@@ -144,6 +144,14 @@ def test_a_second_run_reuses_every_result(graded):
     assert {s: r.score for s, r in results.items()} == {s: r["score"] for s, r in graded[2]["students"].items()}
     with Gradebook(course.db_url) as gb:
         assert len(gb.assignment_submissions(ASSIGNMENT)) == len(results)
+
+
+def test_the_cache_key_covers_how_answers_are_obtained_not_only_judged():
+    """A change to the sandbox or to the requests it answers can change a grade, so it
+    must invalidate cached results as a change to the checks does."""
+    sources = {os.path.relpath(path, os.path.dirname(batch.__file__)) for path in batch._package_sources()}
+    assert {"operations.py", os.path.join("sandbox", "child.py"), os.path.join("checks", "ps1_forward.py"),
+            "compare.py"} <= sources
 
 
 def test_usage_errors_are_clear(tmp_path):
