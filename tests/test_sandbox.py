@@ -240,15 +240,30 @@ def test_children_run_in_parallel(zygote):
     assert time.monotonic() - started < 3.5
 
 
-def test_a_submission_can_plot_although_the_warm_worker_skipped_matplotlib():
+@pytest.fixture(scope="module")
+def keras_zygote():
+    zygote = Zygote(("numpy", "keras"))
+    yield zygote
+    zygote.close()
+
+
+def test_a_submission_can_plot_although_the_warm_worker_skipped_matplotlib(keras_zygote):
     """Keras's optional matplotlib import is blocked while the worker warms up (it
     costs a second per start); a student's own import afterwards works as usual."""
-    zygote = Zygote(("numpy", "keras"))
-    try:
-        code = ("import sys\nloaded_before = 'matplotlib' in sys.modules\n"
-                "import matplotlib.pyplot as plt\nplt.plot([1, 2])\n"
-                "def f():\n    return [loaded_before, plt.get_backend().lower()]\n")
-        _, outcome = run(zygote, code)
-    finally:
-        zygote.close()
+    code = ("import sys\nloaded_before = 'matplotlib' in sys.modules\n"
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2])\n"
+            "def f():\n    return [loaded_before, plt.get_backend().lower()]\n")
+    _, outcome = run(keras_zygote, code)
     assert outcome.error is None and outcome.value == [False, "agg"]
+
+
+def test_keras_trains_in_a_child_with_the_graph_optimiser_off(keras_zygote):
+    code = ("import keras, numpy as np, tensorflow as tf\n"
+            "def f():\n"
+            "    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+            "    model.compile(optimizer='sgd', loss='mse')\n"
+            "    history = model.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=2, verbose=0)\n"
+            "    return [len(history.history['loss']),\n"
+            "            tf.config.optimizer.get_experimental_options().get('disable_meta_optimizer')]\n")
+    _, outcome = run(keras_zygote, code)
+    assert outcome.error is None and outcome.value == [2, True]
