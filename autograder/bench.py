@@ -3,15 +3,18 @@
 For each assignment it writes N honest submissions of each kind (full marks, one
 typical mistake, blank), grades them with both, checks that every per-test score
 agrees, and prints throughput, the ratio, the per-submission overhead on a submission
-whose functions are trivial, and peak memory per worker. Both timings cover the same
-work: grading, the gradebook and the autograded notebooks (ours also starts its warm
-worker, and writes the CSV and JSON).
+whose functions are trivial, and peak memory per worker. Both timings are of the
+command staff run, in a fresh process, writing the gradebook and the autograded
+notebooks (ours also writes the CSV and JSON).
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -22,8 +25,7 @@ from .checks import ASSIGNMENTS
 from .batch import grade_jobs, find_submissions
 from .course import Course
 from .grader import preload_for, shutdown_zygotes, zygote_for
-from .nbgrader_tools import gradebook_scores, nbgrader, new_course_copy
-from .report import write_reports
+from .nbgrader_tools import gradebook_scores, nbgrader, nbgrader_environment, new_course_copy
 from .sandbox import Limits
 
 HONEST = ("full", "partial", "blank")
@@ -49,22 +51,13 @@ def run_benchmark(source_course: Course, assignments, copies: int, workers: int,
 def _bench_assignment(course, assignment, workers, trivial, out):
     jobs = find_submissions(course, assignment, limits=Limits())
     out("%s: %d submissions" % (assignment, len(jobs)))
-
-    started = time.monotonic()
-    nbgrader(course, "autograde", assignment, "--force")
-    nbgrader_seconds = time.monotonic() - started
+    nbgrader_seconds = _timed(nbgrader, course, "autograde", assignment, "--force")
     theirs = gradebook_scores(course, assignment)
-
-    started = time.monotonic()
-    zygote = zygote_for(preload_for(assignment))
-    ours = grade_jobs(course, assignment, jobs, workers, force=True)
-    write_reports(course, assignment, jobs, ours)  # nbgrader's time includes its gradebook too
-    our_seconds = time.monotonic() - started
-
-    mismatches = _compare(assignment, ours, theirs)
+    scores_file = os.path.join(course.state, "bench-%s.json" % assignment)
+    our_seconds = _timed(_grade_command, course, assignment, workers, scores_file)
+    mismatches = _compare(assignment, _scores_in(scores_file), theirs)
+    zygote_mb, child_mb = _peak_memory(course, assignment, jobs, workers)
     overhead = _overhead(course, assignment, trivial)
-    zygote_mb = psutil.Process(zygote.process.pid).memory_info().rss / 2**20
-    child_mb = max(result.peak_memory_mb for result in ours.values())
     figure = {"submissions": len(jobs), "nbgrader_s": nbgrader_seconds, "ours_s": our_seconds,
               "ratio": nbgrader_seconds / our_seconds, "overhead_median_s": overhead,
               "zygote_mb": zygote_mb, "child_peak_mb": child_mb,
@@ -78,15 +71,48 @@ def _bench_assignment(course, assignment, workers, trivial, out):
     return figure
 
 
+def _timed(function, *args) -> float:
+    started = time.monotonic()
+    function(*args)
+    return time.monotonic() - started
+
+
+def _grade_command(course, assignment, workers, scores_file):
+    """`python -m autograder grade`, the command staff run, beside `nbgrader autograde`:
+    both start a fresh process and write the gradebook and the autograded notebooks."""
+    command = [sys.executable, "-m", "autograder", "grade", assignment, "--course", course.root,
+               "--force", "--workers", str(workers), "--json", scores_file]
+    done = subprocess.run(command, env=nbgrader_environment(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError("grade failed (exit %d):\n%s" % (done.returncode, (done.stdout + done.stderr)[-3000:]))
+
+
+def _scores_in(scores_file) -> dict:
+    with open(scores_file, encoding="utf-8") as handle:
+        students = json.load(handle)["students"]
+    return {student: {grade_id: test["score"] for grade_id, test in result["tests"].items()}
+            for student, result in students.items()}
+
+
 def _compare(assignment, ours, theirs) -> list[str]:
     """Every (student, test) whose score differs between the two graders."""
     problems = []
-    for student, result in ours.items():
-        for grade_id, test in result.tests.items():
+    for student, tests in ours.items():
+        for grade_id, score in tests.items():
             other = theirs.get(student, {}).get(grade_id)
-            if other is None or abs(other - test.score) > 1e-6:
-                problems.append("%s %s %s: ours %g, nbgrader %s" % (assignment, student, grade_id, test.score, other))
+            if other is None or abs(other - score) > 1e-6:
+                problems.append("%s %s %s: ours %g, nbgrader %s" % (assignment, student, grade_id, score, other))
     return problems
+
+
+def _peak_memory(course, assignment, jobs, workers) -> tuple[float, float]:
+    """(warm worker MB, largest child's peak MB) grading the full-marks submissions,
+    which run every function to the end."""
+    zygote = zygote_for(preload_for(assignment))
+    results = grade_jobs(course, assignment, [job for job in jobs if job.student.startswith("full")],
+                         workers, force=True)
+    return (psutil.Process(zygote.process.pid).memory_info().rss / 2**20,
+            max(result.peak_memory_mb for result in results.values()))
 
 
 def _overhead(course, assignment, count) -> float:

@@ -12,10 +12,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from . import checks, reference
+from . import checks, notebooks, reference
 from .results import GRADED, StudentResult, TestResult
 from .sandbox import Limits, SandboxStudent, Zygote, ZygoteLost
-from . import notebooks
 from .submission import InvalidNotebook, build_program, read_notebook
 
 _zygotes: dict = {}
@@ -47,6 +46,12 @@ def zygote_for(preload: tuple) -> Zygote:
                 zygote.close()
             zygote = _zygotes[preload] = Zygote(preload)
         return zygote
+
+
+def warm_up(assignment: str) -> None:
+    """Start the warm worker for `assignment` now: its imports (seconds, for
+    TensorFlow) then overlap with the gradebook check and the cache lookup."""
+    zygote_for(preload_for(assignment))
 
 
 def shutdown_zygotes() -> None:

@@ -19,7 +19,7 @@ from . import checks, outputs
 from .batch import grade_assignment
 from .course import Course
 from .executors import EXECUTORS, runner
-from .grader import shutdown_zygotes
+from .grader import shutdown_zygotes, warm_up
 from .progress import Progress
 from .sandbox import Limits
 from .shards import Shard, write_shard_file
@@ -63,6 +63,8 @@ def run(args) -> int:
         return 2
     limits = Limits(call_timeout=args.timeout, total_timeout=max(Limits.total_timeout, 8 * args.timeout))
     try:
+        if args.executor == "local":
+            warm_up(args.assignment)
         results = (_grade_shard if args.shard else _grade_class)(course, args, limits, run_jobs)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print("error: %s" % error, file=sys.stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -77,11 +78,17 @@ class ZygoteLost(RuntimeError):
 
 
 class Zygote:
-    """A warm fork server process (see `zygote.py`), shared by this process's threads."""
+    """A warm fork server process (see `zygote.py`), shared by this process's threads.
+
+    Creating one starts the process and returns at once; the first `spawn` waits
+    until it has imported everything, so the import overlaps with whatever the
+    grader does meanwhile.
+    """
 
     def __init__(self, preload=("numpy",)):
         self.preload = list(preload)
         self._lock = threading.Lock()
+        self._ready = False
         self._start()
 
     def _start(self):
@@ -97,10 +104,17 @@ class Zygote:
             start_new_session=True)  # Ctrl-C in a terminal stops the grader, not the students
         theirs.close()
         self.control = ours
-        ready = json.loads(self.control.recv(4096) or b"{}")
+
+    def _wait_until_ready(self):
+        if self._ready:
+            return
+        try:
+            ready = json.loads(self.control.recv(4096) or b"{}")
+        except (OSError, ValueError):
+            ready = {}
         if not ready.get("ready"):
             raise ZygoteLost("the warm worker failed to start (exit code %s)" % self.process.poll())
-        self.pid = ready["pid"]
+        self._ready = True
 
     def spawn(self, limits: Limits) -> "Child":
         """Fork a sandboxed child; it waits for requests on the returned connection."""
@@ -108,6 +122,7 @@ class Zygote:
         status_read, status_write = os.pipe()
         try:
             with self._lock:
+                self._wait_until_ready()
                 try:
                     socket.send_fds(self.control, [json.dumps(limits.config()).encode()],
                                     [theirs.fileno(), status_write])
@@ -137,6 +152,8 @@ class Zygote:
 
     def close(self):
         self.control.close()
+        if not self._ready:
+            self.process.kill()  # still importing: nothing of it is in use
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -182,13 +199,10 @@ class Child:
 
     def _read_status(self, timeout: float = 10.0) -> dict:
         chunks, deadline = [], time.monotonic() + timeout
-        os.set_blocking(self.status_fd, False)
-        while time.monotonic() < deadline:
-            try:
-                chunk = os.read(self.status_fd, 65536)
-            except BlockingIOError:
-                time.sleep(0.005)
+        while (remaining := deadline - time.monotonic()) > 0:
+            if not select.select([self.status_fd], [], [], remaining)[0]:
                 continue
+            chunk = os.read(self.status_fd, 65536)
             if not chunk:
                 break
             chunks.append(chunk)

@@ -7,7 +7,8 @@ grader's: a forked child inherits the zygote's memory, so that memory must hold
 nothing a student may not see. Forking is safe because TensorFlow is imported but
 has run no operation here, so none of its threads exist yet.
 
-Protocol on the SOCK_SEQPACKET control socket: the grader sends a JSON config with two
+Protocol on the SOCK_SEQPACKET control socket: once warm, the zygote sends
+`{"ready": true}`; then for each child the grader sends a JSON config with two
 file descriptors attached (the child's end of the request socket, and the write end of
 the status pipe); the zygote answers `{"pid": supervisor_pid}`.
 """
@@ -30,7 +31,10 @@ def main(control_fd: int, preload: list[str]) -> None:
     from . import child  # imported now so forked children need no disk access for it
     child.as_python("")  # and IPython's input transformer, which every cell goes through
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped automatically
-    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    try:
+        control.send(json.dumps({"ready": True}).encode())
+    except OSError:
+        return
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1 << 20, 2)
@@ -45,7 +49,10 @@ def main(control_fd: int, preload: list[str]) -> None:
             child.supervise(config, fds[0], fds[1])
         for fd in fds:
             os.close(fd)
-        control.send(json.dumps({"pid": pid}).encode())
+        try:
+            control.send(json.dumps({"pid": pid}).encode())
+        except OSError:
+            return  # the grader went away (e.g. Ctrl-C) while we forked
 
 
 def _configure_tensorflow() -> None:
