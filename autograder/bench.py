@@ -144,7 +144,7 @@ def _print_summary(figures, workers, out):
         out("%-14s %6d %14.2f %10.3f %7.1f %12.3f %12.0f %10d" % (
             name, f["submissions"], f["nbgrader_s"] / f["submissions"], f["ours_s"] / f["submissions"],
             f["ratio"], f["overhead_median_s"], f["worker_peak_mb"], len(f["mismatches"])))
-    out("all four: %d submissions, nbgrader %.1f s, ours %.1f s with %d workers: throughput x%.1f" % (
+    out("total: %d submissions, nbgrader %.1f s, ours %.1f s with %d workers: throughput x%.1f" % (
         total, total_theirs, total_ours, workers, total_theirs / total_ours))
 
 

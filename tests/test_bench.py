@@ -1,0 +1,17 @@
+"""The benchmark runs end to end at a tiny size, so its figures can be trusted to
+come from a working comparison (the real figures are in the README)."""
+from autograder.bench import run_benchmark
+from autograder.course import Course
+
+from course_helpers import REPO
+
+
+def test_the_benchmark_grades_with_both_and_they_agree(tmp_path):
+    lines = []
+    figures = run_benchmark(Course.at(REPO), ["ps1_forward"], copies=1, workers=2, trivial=1,
+                            keep=str(tmp_path / "bench"), out=lines.append)
+    figure = figures["ps1_forward"]
+    assert figure["submissions"] == 3 and figure["mismatches"] == []
+    assert figure["nbgrader_s"] > 0 and figure["ours_s"] > 0 and figure["overhead_median_s"] > 0
+    assert figure["zygote_mb"] > 10 and figure["child_peak_mb"] > 0
+    assert any(line.startswith("total: 3 submissions") for line in lines), lines
