@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import gradcheck
 from ..compare import as_float_array, compare, describe, fmt, identical
-from .base import Case, FunctionTest, Test, expected_as, inputs, same_as, transposed
+from .base import Case, FunctionTest, Test, expected_as, inputs, remembered, same_as, transposed
 
 ASSIGNMENT = "ps3_backprop"
 
@@ -288,8 +288,10 @@ class BackwardTest(FunctionTest):
     def expected(self, reference, case):
         if reference is None:
             return case.expected
-        X, y, params = inputs(case)[0]
-        return gradcheck.numerical_gradient(lambda point: reference.loss(X, y, point), params)
+        def numerical():
+            X, y, params = inputs(case)[0]
+            return gradcheck.numerical_gradient(lambda point: reference.loss(X, y, point), params)
+        return remembered(["numerical gradient", case.args], numerical)
 
     def judge(self, student, reference, case):
         X, y, params = case.args
@@ -543,11 +545,15 @@ class TrainTest(Test):
 
 
 def trajectory(reference, X, y, params, epochs, learning_rate):
-    """(params, losses) of full-batch gradient descent with the reference's pieces.
+    """(params, losses) of full-batch gradient descent with the reference's pieces,
+    from the student's initial parameters (the same for every honest student)."""
+    return remembered(["trajectory", X, y, params, epochs, learning_rate],
+                      lambda: _descend(reference, X, y, params, epochs, learning_rate))
 
-    Silent: the student's initial weights may be large enough to overflow, and the
-    grader must not write to stderr (nbgrader scores such a cell 0).
-    """
+
+def _descend(reference, X, y, params, epochs, learning_rate):
+    """Silent: the student's initial weights may be large enough to overflow, and the
+    grader must not write to stderr (nbgrader scores such a cell 0)."""
     params = {key: np.asarray(value, dtype=float) for key, value in params.items()}
     losses = []
     with np.errstate(all="ignore"):
