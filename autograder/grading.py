@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from . import checks, outputs
 from .batch import grade_assignment
@@ -79,9 +80,12 @@ def run(args) -> int:
 
 
 def _grade_class(course, args, limits, run_jobs) -> dict:
-    """Grade everyone (or --student), write every output and say where."""
-    outputs.prepare(course, args.assignment, outputs.log_stream(args))
-    jobs, results = _grade(course, args, limits, run_jobs)
+    """Grade everyone (or --student), write every output and say where. The gradebook
+    is readied while grading runs: importing nbgrader alone takes seconds."""
+    with ThreadPoolExecutor(max_workers=1) as background:
+        gradebook_ready = background.submit(outputs.prepare, course, args.assignment, outputs.log_stream(args))
+        jobs, results = _grade(course, args, limits, run_jobs)
+        gradebook_ready.result()
     written = outputs.publish(course, args.assignment, jobs, results, args)
     outputs.report(args, args.assignment, results, written)
     return results
