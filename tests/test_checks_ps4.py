@@ -134,21 +134,22 @@ def test_training_that_ignores_batch_size_is_caught():
     assert "batches per epoch" in failures(result)
 
 
-def test_training_that_keeps_the_last_weights_is_caught():
+def training_with(stop):
+    """A `train` that is right except for the EarlyStopping callback it passes."""
     def train(model, X, y, epochs=50, batch_size=32):
-        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5)
         return model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
                          callbacks=[stop], verbose=0)
-    result = run("train", train)
+    return train
+
+
+def test_training_that_keeps_the_last_weights_is_caught():
+    result = run("train", training_with(keras.callbacks.EarlyStopping(monitor="val_loss", patience=5)))
     assert "not the best one" in failures(result)
 
 
 def test_training_with_the_wrong_patience_is_caught():
-    def train(model, X, y, epochs=50, batch_size=32):
-        stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
-        return model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
-                         callbacks=[stop], verbose=0)
-    result = run("train", train)
+    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
+    result = run("train", training_with(stop))
     assert "it should stop after 6" in failures(result)
 
 
