@@ -353,7 +353,7 @@ def fit_reference_model(namespace, store, request):
     if isinstance(history, keras.callbacks.History):
         split = int(round(len(x) * (1 - request.get("validation_split", 0.2))))
         predicted = np.asarray(model(x[split:], training=False), dtype=np.float64)
-        described["final_val_loss"] = _binary_cross_entropy(y[split:], predicted)
+        described["final_val_loss"] = binary_cross_entropy(y[split:], predicted)
         described["history"] = {key: [float(v) for v in values]
                                 for key, values in history.history.items()}
         described["params"] = {key: value for key, value in history.params.items()
@@ -361,9 +361,10 @@ def fit_reference_model(namespace, store, request):
     return {"value": wire.to_plain(described), "warnings": _warning_texts(caught)}
 
 
-def _binary_cross_entropy(y, p, eps=1e-7):
+def binary_cross_entropy(y, p, eps=1e-7):
     """Keras's binary cross-entropy (probabilities clipped by its epsilon), in float64."""
-    p = np.clip(p, eps, 1 - eps)
+    y = np.asarray(y, dtype=np.float64)
+    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
     return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
