@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import struct
 
 import numpy as np
@@ -90,8 +91,8 @@ def encode(value) -> bytes:
     header = json.dumps(_to_json(value, blobs), allow_nan=False).encode("utf-8")
     parts = [struct.pack("<QQ", len(header), len(blobs)), header]
     for blob in blobs:
-        parts.append(struct.pack("<Q", len(blob)))
-        parts.append(blob)
+        parts.append(struct.pack("<Q", sum(len(part) for part in blob)))
+        parts.extend(blob)
     return b"".join(parts)
 
 
@@ -114,7 +115,7 @@ def decode(data: bytes, max_bytes: int = MAX_BYTES):
             offset += 8
             if offset + blob_len > len(data):
                 raise Malformed("truncated array data")
-            arrays.append(_load_array(bytes(view[offset:offset + blob_len])))
+            arrays.append(_load_array(view[offset:offset + blob_len]))
             offset += blob_len
     except Malformed:
         raise
@@ -131,11 +132,64 @@ def _reject_constant(name):
     raise Malformed("a bare %s (non-finite floats are tagged)" % name)
 
 
-def _load_array(blob: bytes):
+# --- arrays as .npy ----------------------------------------------------------------
+#
+# A message can hold hundreds of small arrays, and `np.load` parses each header with
+# `ast.literal_eval`: most of the cost of a message. Numeric arrays are therefore
+# written and read here in the .npy format (version 1.0, the header NumPy itself writes
+# for them), with the header matched by a strict pattern; any other valid .npy
+# (another version or layout) still goes through `np.load`, with `allow_pickle=False`.
+
+_NPY_MAGIC = b"\x93NUMPY\x01\x00"
+_NPY_HEADER = re.compile(r"\{'descr': '([<>|][biuf][0-9]{1,2})', 'fortran_order': (False|True), "
+                         r"'shape': \(((?:[0-9]+, )*[0-9]+,?|)\), \} *\n")
+_NPY_ALIGN = 64
+
+
+def _npy_parts(array: np.ndarray) -> list:
+    """The .npy file of `array` as parts to join: its header, then its data, which is
+    not copied here (a message is joined once, in `encode`)."""
+    if array.dtype.kind not in NUMERIC_KINDS or array.dtype.names is not None:
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        return [buffer.getvalue()]
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %r, }" % (array.dtype.str, array.shape)
+    padding = -(len(_NPY_MAGIC) + 2 + len(header) + 1) % _NPY_ALIGN
+    header = (header + " " * padding + "\n").encode("latin1")
+    data = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
+    return [_NPY_MAGIC + struct.pack("<H", len(header)) + header, memoryview(data)]
+
+
+def _load_array(blob: memoryview):
+    """A numeric array from .npy bytes, owning its (writable) memory."""
+    start = len(_NPY_MAGIC) + 2
+    match = None
+    if blob[:len(_NPY_MAGIC)] == _NPY_MAGIC and len(blob) >= start:
+        (header_len,) = struct.unpack_from("<H", blob, len(_NPY_MAGIC))
+        match = _NPY_HEADER.fullmatch(bytes(blob[start:start + header_len]).decode("latin1"))
+    if match is None:
+        return _numeric(_np_load(blob))
+    descr, fortran, shape_text = match.groups()
     try:
-        array = np.load(io.BytesIO(blob), allow_pickle=False)
+        dtype = np.dtype(descr)
+    except TypeError:
+        raise Malformed("not a valid .npy array: unknown dtype %r" % descr) from None
+    shape = tuple(int(size) for size in shape_text.split(",") if size.strip())
+    data = blob[start + header_len:]
+    if len(data) != math.prod(shape) * dtype.itemsize:
+        raise Malformed("not a valid .npy array: %d bytes of data for shape %s" % (len(data), shape))
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran == "True" else "C")
+    return _numeric(array.copy())
+
+
+def _np_load(blob):
+    try:
+        return np.load(io.BytesIO(blob), allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
         raise Malformed("not a valid .npy array: %s" % error) from None
+
+
+def _numeric(array):
     if not isinstance(array, np.ndarray) or array.dtype.kind not in NUMERIC_KINDS:
         raise Malformed("an array that is not numeric")
     return array
@@ -143,9 +197,7 @@ def _load_array(blob: bytes):
 
 def _to_json(value, blobs):
     if isinstance(value, np.ndarray):
-        buffer = io.BytesIO()
-        np.save(buffer, value, allow_pickle=False)
-        blobs.append(buffer.getvalue())
+        blobs.append(_npy_parts(value))
         return {"$array": len(blobs) - 1}
     if isinstance(value, float) and not math.isfinite(value):
         return {"$float": repr(value)}

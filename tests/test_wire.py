@@ -80,6 +80,30 @@ def test_arrays_come_back_contiguous_and_owned():
         assert_same(round_trip(view), np.ascontiguousarray(view))
 
 
+ARRAYS = [np.arange(12.0).reshape(3, 4), np.array(2.5), np.zeros((0, 3)), np.float32([[1.5, -2.0]]),
+          np.array([True, False]), np.arange(6, dtype=np.uint8).reshape(2, 3), np.int16([-3, 4]),
+          np.float16([0.5]), np.arange(4.0).astype(">f8"), np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+          np.arange(12.0).reshape(3, 4)[:, ::2], np.ones((2, 3, 4, 5))]
+
+
+@pytest.mark.parametrize("array", ARRAYS, ids=[str(a.dtype) + str(a.shape) for a in ARRAYS])
+def test_arrays_are_sent_as_npy_files_that_numpy_reads(array):
+    blob = b"".join(wire._npy_parts(array))
+    assert_same(np.load(io.BytesIO(blob), allow_pickle=False), np.ascontiguousarray(array)
+                if array.ndim else array)
+    assert_same(wire.decode(message(b'{"$array": 0}', [blob])), np.load(io.BytesIO(blob)))
+
+
+@pytest.mark.parametrize("array", ARRAYS, ids=[str(a.dtype) + str(a.shape) for a in ARRAYS])
+def test_npy_files_that_numpy_writes_are_read(array):
+    version_2 = io.BytesIO()
+    np.lib.format.write_array(version_2, array, version=(2, 0))
+    for blob in (npy(array), version_2.getvalue()):
+        got = wire.decode(message(b'{"$array": 0}', [blob]))
+        assert_same(got, array)
+        assert got.flags.writeable
+
+
 def test_long_double_is_narrowed_to_float64():
     assert round_trip(np.ones(2, dtype=np.longdouble)).dtype == np.float64
 
@@ -201,6 +225,26 @@ def test_an_oversized_message_is_refused_before_reading():
     b"\x93NUMPY garbage",
 ], ids=["object npy", "raw pickle", "string array", "complex array", "structured array", "garbage"])
 def test_arrays_that_are_not_plain_numbers_are_refused(blob):
+    with pytest.raises(wire.Malformed):
+        wire.decode(message(b'{"$array": 0}', [blob]))
+
+
+def npy_with_header(header: str, data: bytes) -> bytes:
+    text = (header + "\n").encode("latin1")
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + data
+
+
+@pytest.mark.parametrize("blob", [
+    npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", bytes(16)),
+    npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", bytes(32)),
+    npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", bytes(8)),
+    npy_with_header("{'descr': '<f3', 'fortran_order': False, 'shape': (1,), }", bytes(3)),
+    npy_with_header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", bytes(8)),
+    npy_with_header("{'descr': '<f8', 'fortran_order': False, 'shape': (-1,), }", bytes(8)),
+    npy(np.arange(3.0))[:-1],
+], ids=["data too short", "data too long", "huge shape", "unknown dtype", "object dtype", "negative size",
+        "truncated"])
+def test_npy_headers_that_do_not_match_their_data_are_refused(blob):
     with pytest.raises(wire.Malformed):
         wire.decode(message(b'{"$array": 0}', [blob]))
 

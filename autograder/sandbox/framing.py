@@ -21,7 +21,8 @@ class TooLarge(Exception):
 
 
 def send(sock: socket.socket, payload: bytes) -> None:
-    sock.sendall(HEADER.pack(len(payload)) + payload)
+    sock.sendall(HEADER.pack(len(payload)))
+    sock.sendall(payload)
 
 
 def receive(sock: socket.socket, deadline: float | None = None, max_bytes: int | None = None) -> bytes:
