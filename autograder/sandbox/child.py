@@ -31,18 +31,29 @@ WORKDIR = "/tmp/work"
 
 
 def supervise(config: dict, conn_fd: int, status_fd: int) -> None:
-    """Entry point in the freshly forked child of the zygote; never returns."""
+    """Entry point in the freshly forked child of the zygote; never returns.
+
+    The status is one line, sent as soon as it is known: the grader reads it without
+    waiting for this process to clean up (the cgroup, which the kernel releases a few
+    milliseconds after the run's last task) and to exit.
+    """
+    cleanups = []
     try:
-        status = _supervise(config, conn_fd, status_fd)
+        status = _supervise(config, conn_fd, status_fd, cleanups)
     except BaseException as error:  # noqa: BLE001 (report, whatever happened)
         status = {"setup_error": "%s: %s" % (type(error).__name__, error)}
     try:
-        os.write(status_fd, json.dumps(status).encode())
+        os.write(status_fd, json.dumps(status).encode() + b"\n")
+        os.close(status_fd)
+        if cleanups:
+            isolation.die_with_parent(False)  # the run is over: finish cleaning up even if the grader has gone
+        for cleanup in cleanups:
+            cleanup()
     finally:
         os._exit(0)
 
 
-def _supervise(config, conn_fd, status_fd):
+def _supervise(config, conn_fd, status_fd, cleanups):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     isolation.die_with_parent()
     protections = []
@@ -73,9 +84,9 @@ def _supervise(config, conn_fd, status_fd):
     status = {"protections": protections, **_exit_info(wait_status)}
     if cgroup is not None:
         status.update(cgroup.stats())
-        cgroup.remove()
+        cleanups.append(cgroup.remove)
     if workdir != WORKDIR:
-        shutil.rmtree(workdir, ignore_errors=True)
+        cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     return status
 
 

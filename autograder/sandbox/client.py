@@ -198,14 +198,15 @@ class Child:
         return self._status
 
     def _read_status(self, timeout: float = 10.0) -> dict:
+        """The supervisor's one-line report (it goes on cleaning up after sending it)."""
         chunks, deadline = [], time.monotonic() + timeout
         while (remaining := deadline - time.monotonic()) > 0:
             if not select.select([self.status_fd], [], [], remaining)[0]:
                 continue
             chunk = os.read(self.status_fd, 65536)
-            if not chunk:
-                break
             chunks.append(chunk)
+            if not chunk or chunk.endswith(b"\n"):
+                break
         else:
             try:
                 os.kill(self.pid, signal.SIGKILL)

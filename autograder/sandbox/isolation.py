@@ -61,9 +61,9 @@ def unshare_namespaces() -> None:
     _check(_libc.unshare(flags), "unshare")
 
 
-def die_with_parent() -> None:
+def die_with_parent(enabled: bool = True) -> None:
     """Be killed when the parent dies (reset by a uid change, so call it again after)."""
-    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl(PDEATHSIG)")
+    _check(_libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL if enabled else 0, 0, 0, 0), "prctl(PDEATHSIG)")
 
 
 def no_new_privileges() -> None:
