@@ -8,13 +8,11 @@ include their expected values, so feedback reveals nothing hidden.
 """
 from __future__ import annotations
 
-import copy
+import json
 import re
 
-import nbformat
-
 from ..batch import write_atomically
-from ..submission import cell_source
+from ..submission import cell_source, nbgrader_metadata
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 
@@ -23,32 +21,38 @@ def without_hidden_tests(source: str) -> str:
     return _HIDDEN.sub("", source)
 
 
-def autograded_notebook(source_notebook: dict, program_cells: dict, result) -> nbformat.NotebookNode:
-    """The source notebook with the student's solutions and the grader's messages."""
-    notebook = nbformat.from_dict(copy.deepcopy(source_notebook))
-    for cell in notebook.cells:
-        cell.source = cell_source(cell)
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code":
-            continue
-        cell.outputs, cell.execution_count = [], None
-        grade_id = meta.get("grade_id")
-        if meta.get("solution"):
-            cell.source = program_cells.get(grade_id, "# (no solution cell %r was found in the submission)\n"
-                                            % grade_id)
-        elif meta.get("grade") and grade_id in result.tests:
-            cell.source = without_hidden_tests(cell.source)
-            cell.outputs = [nbformat.v4.new_output("stream", name="stdout",
-                                                   text=result.tests[grade_id].message() + "\n")]
+def autograded_notebook(source_notebook: dict, program_cells: dict, result) -> dict:
+    """The source notebook with the student's solutions and the grader's messages.
+
+    Built as plain dicts from the (trusted) source notebook: copying and validating it
+    with nbformat for every student would cost more than grading a short submission."""
+    cells = [_graded_cell(cell, program_cells, result) for cell in source_notebook["cells"]]
     if result.message:
-        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(
-            "**Grading notes (%s):** %s" % (result.status, _escape(result.message))))
-    return notebook
+        cells.insert(0, {"cell_type": "markdown", "id": "grading-notes", "metadata": {},
+                         "source": "**Grading notes (%s):** %s" % (result.status, _escape(result.message))})
+    return dict(source_notebook, cells=cells)
+
+
+def _graded_cell(cell: dict, program_cells: dict, result) -> dict:
+    cell = dict(cell, source=cell_source(cell))
+    if cell["cell_type"] != "code":
+        return cell
+    meta = nbgrader_metadata(cell)
+    grade_id = meta.get("grade_id")
+    cell["outputs"], cell["execution_count"] = [], None
+    if meta.get("solution"):
+        cell["source"] = program_cells.get(grade_id, "# (no solution cell %r was found in the submission)\n"
+                                           % grade_id)
+    elif meta.get("grade") and grade_id in result.tests:
+        cell["source"] = without_hidden_tests(cell["source"])
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                            "text": result.tests[grade_id].message() + "\n"}]
+    return cell
 
 
 def _escape(text: str) -> str:
     return re.sub(r"([\\`*_<>\[\]])", r"\\\1", text)
 
 
-def write_autograded(path: str, notebook) -> None:
-    write_atomically(path, nbformat.writes(notebook))
+def write_autograded(path: str, notebook: dict) -> None:
+    write_atomically(path, json.dumps(notebook, sort_keys=True, ensure_ascii=False) + "\n")

@@ -10,7 +10,8 @@ import os
 import time
 import warnings
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, MissingEntry, Notebook, SubmittedAssignment,
+                          SubmittedNotebook)
 from sqlalchemy.exc import OperationalError, SAWarning
 
 from ..course import Course
@@ -77,14 +78,41 @@ def _write(course, assignment, results, timestamps):
         except MissingEntry:
             raise RuntimeError("%s is not in the gradebook: release it first "
                                "(python -m autograder release %s)" % (assignment, assignment)) from None
+        _record_submissions(gb, assignment, list(results), timestamps)
+        grades = _grade_rows(gb, assignment)
         for student, result in results.items():
-            gb.update_or_create_student(student)
-            if timestamps.get(student):
-                gb.update_or_create_submission(assignment, student, timestamp=timestamps[student])
-            else:
-                gb.update_or_create_submission(assignment, student)
             for grade_id, test in result.tests.items():
-                grade = gb.find_grade(grade_id, assignment, assignment, student)
+                grade = grades.get((student, grade_id)) or gb.find_grade(grade_id, assignment, assignment, student)
                 grade.auto_score = test.score
                 grade.needs_manual_grade = grade.manual_score is not None
         gb.db.commit()
+
+
+def _record_submissions(gb, assignment: str, students: list, timestamps: dict) -> None:
+    """Every student and submission in the gradebook, with its timestamp. Existing ones
+    are found in two queries and updated in the final transaction; nbgrader's
+    `update_or_create_*` would make a query and a commit for each."""
+    known = {student.id for student in gb.students}
+    submissions = {submission.student_id: submission for submission in
+                   gb.db.query(SubmittedAssignment).join(Assignment).filter(Assignment.name == assignment)}
+    for student in students:
+        if student not in known:
+            gb.add_student(student)
+        timestamp = {"timestamp": timestamps[student]} if timestamps.get(student) else {}
+        if student not in submissions:
+            gb.add_submission(assignment, student, **timestamp)
+        elif timestamp:
+            submissions[student].timestamp = timestamp["timestamp"]
+
+
+def _grade_rows(gb, assignment: str) -> dict:
+    """{(student, grade_id): Grade} of every submission of `assignment`, in one query
+    (nbgrader's `find_grade` makes one per student and test)."""
+    rows = gb.db.query(Grade, GradeCell.name, SubmittedAssignment.student_id) \
+        .join(GradeCell, GradeCell.id == Grade.cell_id) \
+        .join(SubmittedNotebook, SubmittedNotebook.id == Grade.notebook_id) \
+        .join(Notebook, Notebook.id == SubmittedNotebook.notebook_id) \
+        .join(SubmittedAssignment, SubmittedAssignment.id == SubmittedNotebook.assignment_id) \
+        .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id) \
+        .filter(Notebook.name == assignment, Assignment.name == assignment).all()
+    return {(student, cell): grade for grade, cell, student in rows}
