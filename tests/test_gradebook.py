@@ -1,0 +1,66 @@
+"""What `grade` records in nbgrader's gradebook, on a second run as on the first:
+new and returning students, submission times, and instructors' manual grades."""
+import datetime
+import warnings
+
+import pytest
+from nbgrader.api import Gradebook
+from sqlalchemy.exc import SAWarning
+
+from autograder import checks
+from autograder.report.gradebook import write_gradebook
+from autograder import results as records
+
+from grading_helpers import ASSIGNMENT, released_course
+
+GRADE_IDS = [test.grade_id for test in checks.tests_for(ASSIGNMENT)]
+
+
+def results(passed: dict) -> dict:
+    """{student: StudentResult} where each test passes its one case if passed[student]."""
+    return {student: records.StudentResult(student, ASSIGNMENT, tests={
+        grade_id: records.TestResult(grade_id, 2.0, cases=[records.CaseResult("case", ok)]) for grade_id in GRADE_IDS})
+        for student, ok in passed.items()}
+
+
+def recorded(course) -> dict:
+    """{student: (timestamp, {grade_id: (auto, manual, needs_manual_grade)})}."""
+    with warnings.catch_warnings(), Gradebook(course.db_url) as gb:
+        warnings.simplefilter("ignore", SAWarning)
+        found = {}
+        for submission in gb.assignment_submissions(ASSIGNMENT):
+            grades = {grade.name: (grade.auto_score, grade.manual_score, grade.needs_manual_grade)
+                      for notebook in submission.notebooks for grade in notebook.grades}
+            found[submission.student_id] = (submission.timestamp, grades)
+        return found
+
+
+@pytest.fixture
+def course(tmp_path_factory):
+    return released_course(tmp_path_factory, "gradebook")
+
+
+def test_first_run_records_every_student_with_their_submission_time(course):
+    monday = datetime.datetime(2026, 11, 16, 9, 30)
+    write_gradebook(course, ASSIGNMENT, results({"ann": True, "ben": False}), {"ann": monday})
+    found = recorded(course)
+    assert set(found) == {"ann", "ben"}
+    assert found["ann"][0] == monday
+    assert {grade_id: scores[0] for grade_id, scores in found["ann"][1].items()} == dict.fromkeys(GRADE_IDS, 2.0)
+    assert {grade_id: scores[0] for grade_id, scores in found["ben"][1].items()} == dict.fromkeys(GRADE_IDS, 0.0)
+
+
+def test_a_second_run_updates_scores_and_times_adds_newcomers_and_keeps_manual_grades(course):
+    write_gradebook(course, ASSIGNMENT, results({"ann": False, "ben": True}), {})
+    with warnings.catch_warnings(), Gradebook(course.db_url) as gb:
+        warnings.simplefilter("ignore", SAWarning)
+        gb.find_grade(GRADE_IDS[0], ASSIGNMENT, ASSIGNMENT, "ben").manual_score = 1.5
+        gb.db.commit()
+    tuesday = datetime.datetime(2026, 11, 17, 18, 0)
+    write_gradebook(course, ASSIGNMENT, results({"ann": True, "ben": True, "cat": False}), {"ann": tuesday})
+    found = recorded(course)
+    assert set(found) == {"ann", "ben", "cat"}
+    assert found["ann"][0] == tuesday
+    assert all(scores == (2.0, None, False) for scores in found["ann"][1].values())
+    assert found["ben"][1][GRADE_IDS[0]] == (2.0, 1.5, True)  # kept, and flagged for review
+    assert all(scores[0] == 0.0 for scores in found["cat"][1].values())
