@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 from . import checks, outputs
 from .batch import grade_assignment
@@ -22,6 +21,7 @@ from .course import Course
 from .executors import EXECUTORS, runner
 from .grader import shutdown_zygotes, warm_up
 from .progress import Progress
+from .report.gradebook_process import GradebookProcess
 from .sandbox import Limits
 from .shards import Shard, write_shard_file
 
@@ -35,6 +35,9 @@ def configure_parser(parser) -> None:
                         help="grade only this student (repeatable)")
     parser.add_argument("--timeout", type=float, default=Limits.call_timeout,
                         help="seconds one cell or one function call may take (default %(default)g)")
+    parser.add_argument("--memory", type=_megabytes, default=Limits.memory_mb, metavar="MB",
+                        help="memory one submission may use (default %(default)s MB; a cgroup limit where "
+                             "the host allows one, else an address-space limit)")
     parser.add_argument("--force", action="store_true", help="regrade even what is cached")
     parser.add_argument("--executor", choices=EXECUTORS, default="local",
                         help="where the grading jobs run: this machine's thread pool (default) or a Dask cluster")
@@ -43,6 +46,17 @@ def configure_parser(parser) -> None:
     parser.add_argument("--shard", type=_shard_argument, metavar="K/N",
                         help="grade only shard K of N of the class, into grades/<assignment>.shard-K-of-N.json")
     outputs.add_options(parser)
+
+
+def _megabytes(text):
+    """At least enough for Python and NumPy to start."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a whole number of megabytes, got %r" % text) from None
+    if value < 128:
+        raise argparse.ArgumentTypeError("%d MB is too little to run Python and NumPy (at least 128)" % value)
+    return value
 
 
 def _shard_argument(text):
@@ -62,7 +76,8 @@ def run(args) -> int:
     except (ValueError, FileNotFoundError) as error:
         print("error: %s" % error, file=sys.stderr)
         return 2
-    limits = Limits(call_timeout=args.timeout, total_timeout=max(Limits.total_timeout, 8 * args.timeout))
+    limits = Limits(call_timeout=args.timeout, total_timeout=max(Limits.total_timeout, 8 * args.timeout),
+                    memory_mb=args.memory)
     try:
         if args.executor == "local":
             warm_up(args.assignment)
@@ -81,12 +96,14 @@ def run(args) -> int:
 
 def _grade_class(course, args, limits, run_jobs) -> dict:
     """Grade everyone (or --student), write every output and say where. The gradebook
-    is readied while grading runs: importing nbgrader alone takes seconds."""
-    with ThreadPoolExecutor(max_workers=1) as background:
-        gradebook_ready = background.submit(outputs.prepare, course, args.assignment, outputs.log_stream(args))
+    is readied while grading runs, in a process of its own (see `GradebookProcess`)."""
+    with GradebookProcess() as gradebook:
+        gradebook_ready = gradebook.prepare(course, args.assignment)
         jobs, results = _grade(course, args, limits, run_jobs)
-        gradebook_ready.result()
-    written = outputs.publish(course, args.assignment, jobs, results, args)
+        note = gradebook_ready.get()
+        if note:
+            print(note, file=outputs.log_stream(args))
+        written = outputs.publish(course, args.assignment, jobs, results, args, gradebook.write_gradebook)
     outputs.report(args, args.assignment, results, written)
     return results
 

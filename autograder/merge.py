@@ -38,7 +38,9 @@ def run(args) -> int:
         return 2
     try:
         jobs, results = merge_shards(course, args.assignment, shards)
-        outputs.prepare(course, args.assignment, outputs.log_stream(args))
+        note = outputs.prepare(course, args.assignment)
+        if note:
+            print(note, file=outputs.log_stream(args))
         written = outputs.publish(course, args.assignment, jobs, results, args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print("error: %s" % error, file=sys.stderr)

@@ -37,24 +37,27 @@ def log_stream(args):
     return sys.stderr if args.json == "-" else sys.stdout
 
 
-def prepare(course, assignment: str, log) -> None:
-    """nbgrader must know the assignment before its gradebook can take grades."""
+def prepare(course, assignment: str) -> str | None:
+    """nbgrader must know the assignment before its gradebook can take grades; returns
+    a note for staff if it had to be added."""
     from .nbgrader_tools import nbgrader
     from .report.gradebook import has_assignment
-    if not has_assignment(course, assignment):
-        print("%s is not in the gradebook yet: running nbgrader generate_assignment" % assignment, file=log)
-        nbgrader(course, "generate_assignment", assignment, "--force")
+    if has_assignment(course, assignment):
+        return None
+    nbgrader(course, "generate_assignment", assignment, "--force")
+    return "%s was not in the gradebook yet: ran nbgrader generate_assignment" % assignment
 
 
-def publish(course, assignment: str, jobs: list, results: dict, args) -> dict:
-    """Write every output of `results`; returns what was written where."""
+def publish(course, assignment: str, jobs: list, results: dict, args, write_gradebook=None) -> dict:
+    """Write every output of `results`; returns what was written where. The gradebook
+    is written by `write_gradebook` if given (see `report.gradebook_process`)."""
     from .nbgrader_tools import nbgrader
     from .report import write_reports
     from .report.files import grades_json
     from .report.gradescope import write_gradescope
     from .report.junit import write_junit
     from .report.markdown import append_summary, markdown_summary
-    written = write_reports(course, assignment, jobs, results)
+    written = write_reports(course, assignment, jobs, results, write_gradebook)
     if args.feedback:
         nbgrader(course, "generate_feedback", assignment, "--force")
         written["feedback"] = course.feedback()

@@ -90,8 +90,8 @@ def batch(tmp_path_factory):
         relu = {} if attack.relu is None else {"relu": _placed(attack.relu, course, server.getsockname()[1])}
         _submit(course, released, attack.name, {**HONEST, **relu}, attack)
     before, started, peak_mb_before = _hashes(course), time.monotonic(), _peak_child_mb()
-    done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--json", "-",
-                              cwd=course.root)
+    done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--memory", "512",
+                              "--json", "-", cwd=course.root)
     seconds, peak_mb = time.monotonic() - started, _peak_child_mb()
     shutdown_zygotes()
     server.close()

@@ -75,7 +75,9 @@ def graded(tmp_path_factory):
         examples.write_submission(course.root, ASSIGNMENT, student,
                                   examples.filled(released, {**right, "relu": code}))
     before = file_hashes(course.root)
-    done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3",
+    # 512 MB: the memory hog reaches its limit in half the time (this machine's fresh
+    # pages are slow to touch, and the hog must be stopped within the 3 s timeout).
+    done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--memory", "512",
                               "--json", "-", cwd=course.root)
     shutdown_zygotes()
     server.close()
@@ -157,3 +159,5 @@ def test_the_cache_key_covers_how_answers_are_obtained_not_only_judged():
 def test_usage_errors_are_clear(tmp_path):
     done = autograder_command("grade", ASSIGNMENT, "--course", str(tmp_path), cwd=str(tmp_path))
     assert done.returncode == 2 and "not a course directory" in done.stderr
+    done = autograder_command("grade", ASSIGNMENT, "--memory", "64", cwd=str(tmp_path))
+    assert done.returncode == 2 and "too little" in done.stderr

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import os
 
-from nbgrader.utils import parse_utc
-
 from .. import checks, notebooks
 from ..course import Course
 from ..submission import InvalidNotebook, build_program, read_notebook, read_regular_file
 from .files import write_grade_files
-from .gradebook import write_gradebook
 from .autograded import autograded_notebook, write_autograded
 
 
@@ -17,7 +14,7 @@ class ReportsNotWritten(RuntimeError):
     """An output could not be written (a full disk, a read-only folder)."""
 
 
-def write_reports(course: Course, assignment: str, jobs: list, results: dict) -> dict:
+def write_reports(course: Course, assignment: str, jobs: list, results: dict, write_gradebook=None) -> dict:
     """Write every output for `results`; returns what was written where.
 
     Every file is replaced atomically and the gradebook in one transaction, so a
@@ -25,7 +22,7 @@ def write_reports(course: Course, assignment: str, jobs: list, results: dict) ->
     raised as `ReportsNotWritten`, which says that running again finishes the job.
     """
     try:
-        return _write_reports(course, assignment, jobs, results)
+        return _write_reports(course, assignment, jobs, results, write_gradebook)
     except OSError as error:
         where = ": %s" % error.filename if error.filename else ""
         raise ReportsNotWritten("cannot write the results (%s%s); what was graded is cached where the "
@@ -33,7 +30,9 @@ def write_reports(course: Course, assignment: str, jobs: list, results: dict) ->
                                 % (error.strerror or error, where)) from None
 
 
-def _write_reports(course: Course, assignment: str, jobs: list, results: dict) -> dict:
+def _write_reports(course: Course, assignment: str, jobs: list, results: dict, write_gradebook) -> dict:
+    if write_gradebook is None:
+        from .gradebook import write_gradebook
     grade_ids = [test.grade_id for test in checks.tests_for(assignment)]
     source_notebook = notebooks.read(course.source_notebook(assignment))
     source = notebooks.cells(source_notebook)
@@ -58,15 +57,12 @@ def _solutions(source, job) -> dict:
 
 
 def _timestamp(job):
-    """nbgrader's submission time, from timestamp.txt beside the notebook (if any)."""
+    """nbgrader's submission time as written in timestamp.txt beside the notebook (if
+    any); the gradebook parses it."""
     if job.notebook is None:
         return None
     path = os.path.join(os.path.dirname(job.notebook), "timestamp.txt")
     try:
-        text = read_regular_file(path, 200)[0][:200].decode("utf-8").strip()
+        return read_regular_file(path, 200)[0][:200].decode("utf-8").strip() or None
     except (OSError, UnicodeDecodeError):
-        return None
-    try:
-        return parse_utc(text)
-    except (ValueError, OverflowError, TypeError):
         return None

@@ -12,6 +12,7 @@ import warnings
 
 from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, MissingEntry, Notebook, SubmittedAssignment,
                           SubmittedNotebook)
+from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError, SAWarning
 
 from ..course import Course
@@ -98,11 +99,21 @@ def _record_submissions(gb, assignment: str, students: list, timestamps: dict) -
     for student in students:
         if student not in known:
             gb.add_student(student)
-        timestamp = {"timestamp": timestamps[student]} if timestamps.get(student) else {}
+        when = _time(timestamps.get(student))
+        timestamp = {"timestamp": when} if when else {}
         if student not in submissions:
             gb.add_submission(assignment, student, **timestamp)
         elif timestamp:
             submissions[student].timestamp = timestamp["timestamp"]
+
+
+def _time(timestamp):
+    """A submission time (text as nbgrader writes it, or a datetime) in UTC; None if
+    there is none or it cannot be read."""
+    try:
+        return parse_utc(timestamp)
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 def _grade_rows(gb, assignment: str) -> dict:
