@@ -17,8 +17,8 @@ class ReportsNotWritten(RuntimeError):
 def write_reports(course: Course, assignment: str, jobs: list, results: dict, write_gradebook=None) -> dict:
     """Write every output for `results`; returns what was written where.
 
-    Every file is replaced atomically and the gradebook in one transaction, so a
-    failure (a full disk) leaves each output either as it was or complete; it is
+    Every file is replaced atomically and the gradebook's scores in one transaction, so
+    a failure (a full disk) leaves each output either as it was or complete; it is
     raised as `ReportsNotWritten`, which says that running again finishes the job.
     """
     try:

@@ -44,7 +44,10 @@ def _has_assignment(course, assignment):
 
 def write_gradebook(course: Course, assignment: str, results: dict, timestamps: dict,
                     wait_seconds: float = 60.0) -> None:
-    """Record every result in one transaction; wait while another process holds the lock."""
+    """Record every result; wait while another process holds the lock.
+
+    New students and submissions are added as nbgrader adds them (a commit each, so a
+    rerun finds them); then every score and submission time is set in one transaction."""
     _waiting_for_the_lock(course, wait_seconds, _write, course, assignment, results, timestamps)
 
 
