@@ -75,8 +75,8 @@ def graded(tmp_path_factory):
         examples.write_submission(course.root, ASSIGNMENT, student,
                                   examples.filled(released, {**right, "relu": code}))
     before = file_hashes(course.root)
-    # 512 MB: the memory hog reaches its limit in half the time (this machine's fresh
-    # pages are slow to touch, and the hog must be stopped within the 3 s timeout).
+    # 512 MB: the memory hog reaches its limit in half the time (on a virtual machine,
+    # touching fresh memory can be slow, and the hog must be stopped within 3 s).
     done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--memory", "512",
                               "--json", "-", cwd=course.root)
     shutdown_zygotes()
