@@ -143,15 +143,10 @@ def _paths_python_needs():
     import autograder
     prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
     inside = [path for path in site.getsitepackages() + sys.path
-              if path and any(_within(path, prefix) for prefix in prefixes)]
+              if path and any(isolation.within(path, prefix) for prefix in prefixes)]
     paths = prefixes + inside + [os.path.dirname(autograder.__file__)]
     return [path for path in dict.fromkeys(os.path.abspath(p) for p in paths)
             if path != "/" and os.path.isdir(path) and not os.path.isdir(os.path.join(path, "solutions"))]
-
-
-def _within(path, folder):
-    path, folder = os.path.abspath(path), os.path.abspath(folder)
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _run_runner(config, conn_fd, uid, cgroup):

@@ -130,10 +130,14 @@ def _add_devices(folder):
 
 def _safe_to_keep(keep, hidden):
     """Kept paths, minus any that would bring a hidden path back into view."""
-    def covers(outer, inner):
-        return inner == outer or inner.startswith(outer.rstrip("/") + "/")
     return [path for path in dict.fromkeys(os.path.abspath(p) for p in keep)
-            if not any(covers(path, os.path.abspath(h)) for h in hidden)]
+            if not any(within(hidden_path, path) for hidden_path in hidden)]
+
+
+def within(path: str, folder: str) -> bool:
+    """Whether `path` is `folder` or lies inside it (by name; links are not followed)."""
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def drop_privileges(uid: int) -> None:
