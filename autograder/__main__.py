@@ -1,6 +1,6 @@
-"""`python -m autograder`: see `autograder.cli`."""
+"""`python -m autograder`: see `autograder.commands`."""
 import sys
 
-from .cli import main
+from .commands import main
 
 sys.exit(main())

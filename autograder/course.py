@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .errors import UsageError
+
 
 @dataclass(frozen=True)
 class Course:
@@ -14,7 +16,7 @@ class Course:
     def at(cls, root: str | os.PathLike) -> "Course":
         root = os.path.abspath(root)
         if not os.path.isfile(os.path.join(root, "nbgrader_config.py")):
-            raise FileNotFoundError("%s is not a course directory (it has no nbgrader_config.py)" % root)
+            raise UsageError("%s is not a course directory (it has no nbgrader_config.py)" % root)
         return cls(root)
 
     def source_notebook(self, assignment: str) -> str:

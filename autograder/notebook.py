@@ -16,8 +16,9 @@ These are the same checks the batch grader runs, on the same cases.
 """
 from __future__ import annotations
 
-from . import checks, reference
-from .student import InProcessStudent
+from . import checks
+from .checks import reference
+from .sandbox.in_process import InProcessStudent
 
 
 class CheckFailed(AssertionError):

@@ -1,12 +1,24 @@
 """What grading produces: per case, per test (one nbgrader test cell), per student."""
 from __future__ import annotations
 
+import enum
 from dataclasses import asdict, dataclass, field
 
-# Student statuses, in the order a summary lists them.
-GRADED = "graded"
-STATUSES = (GRADED, "timeout", "crashed", "memory_limit", "invalid_notebook",
-            "missing_notebook", "grader_error")
+
+class Status(enum.StrEnum):
+    """What happened to a submission, in the order a summary lists them.
+
+    A `StrEnum`, so that it is written to JSON, CSV and the cache as its plain value.
+    Every status but `GRADER_ERROR` is a result for the student; `GRADER_ERROR` is a
+    fault of the grader, never cached, so the next run grades that submission again.
+    """
+    GRADED = "graded"
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+    MEMORY_LIMIT = "memory_limit"
+    INVALID_NOTEBOOK = "invalid_notebook"
+    MISSING_NOTEBOOK = "missing_notebook"
+    GRADER_ERROR = "grader_error"
 
 
 @dataclass
@@ -26,7 +38,7 @@ class TestResult:
     max_score: float
     cases: list[CaseResult] = field(default_factory=list)
     error: str = ""  # a problem that stopped the whole test (missing function, crash)
-    process_failure: str = ""  # the status, if the student's process died during the test
+    process_failure: str = ""  # the Status, if the student's process died during the test
     title: str = ""  # what students read it as (the function's name); grade_id if empty
 
     @property
@@ -67,7 +79,7 @@ class StudentResult:
     """Everything the grader determined about one student's submission."""
     student: str
     assignment: str
-    status: str = GRADED
+    status: Status = Status.GRADED
     message: str = ""
     tests: dict[str, TestResult] = field(default_factory=dict)
     protections: list[str] = field(default_factory=list)  # how the sandbox isolated the run
@@ -104,6 +116,6 @@ class StudentResult:
             for grade_id, test in record["tests"].items()
         }
         return cls(student=record["student"], assignment=record["assignment"],
-                   status=record["status"], message=record["message"], tests=tests,
+                   status=Status(record["status"]), message=record["message"], tests=tests,
                    protections=record.get("protections", []),
                    peak_memory_mb=record.get("peak_memory_mb", 0.0))

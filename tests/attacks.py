@@ -299,13 +299,20 @@ ATTACKS = [
         "builtins.abs = lambda *a: 0\nbuiltins.all = lambda *a: True\nbuiltins.any = lambda *a: False\n"
         "builtins.float = lambda *a: 0.0\nbuiltins.str = lambda *a: 'passed'\nbuiltins.type = lambda *a: float\n")),
     Attack("patches_the_checks_in_its_process", "graded", "0 of 8 cases passed", attacking(
-        "import autograder.compare, autograder.checks.base, autograder.results, autograder.notebook\n"
-        "autograder.compare.compare = lambda *a, **k: None\n"
-        "autograder.checks.base.FunctionTest.problem = lambda *a, **k: None\n"
+        "import autograder.checks.compare, autograder.checks.cases, autograder.results, autograder.notebook\n"
+        # Each target must exist, so that a moved module fails this attack instead of
+        # letting it pass without patching anything.
+        "assert callable(autograder.checks.compare.compare)\n"
+        "assert callable(autograder.checks.cases.FunctionTest.problem)\n"
+        "assert isinstance(autograder.results.TestResult.score, property)\n"
+        "assert callable(autograder.notebook.Tests.check)\n"
+        "autograder.checks.compare.compare = lambda *a, **k: None\n"
+        "autograder.checks.cases.FunctionTest.problem = lambda *a, **k: None\n"
         "autograder.results.TestResult.score = property(lambda self: self.max_score)\n"
         "autograder.notebook.Tests.check = lambda self, name: 1.0\n")),
     Attack("patches_the_wire_in_its_process", "graded", "0 of 8 cases passed", attacking(
-        "import autograder.operations as ops, autograder.wire as wire\n_handle = ops.handle\n"
+        "import autograder.sandbox.inside.handlers as ops, autograder.sandbox.wire as wire\n"
+        "assert callable(ops.handle) and callable(wire.to_plain)\n_handle = ops.handle\n"
         "def handle(namespace, store, request):\n    if request.get('function') == 'relu':\n"
         "        return {'value': 'passed', 'passed': True, 'score': 1.0, 'cases': 'all'}\n"
         "    return _handle(namespace, store, request)\nops.handle = handle\n"
@@ -421,9 +428,10 @@ ATTACKS = [
         LOOT_FROM_FILES + "for name in ['DLCOURSE_ROOT', 'PWD', 'OLDPWD', 'HOME', 'PYTHONPATH', 'VIRTUAL_ENV']:\n"
         "    for root in os.environ.get(name, '').split(os.pathsep):\n"
         "        if root:\n            grab(os.path.join(root, 'solutions', 'ps1_forward.py'))\n"
-        "try:\n    from autograder import reference\n    for root in [None, 'COURSE', 'REPO']:\n"
-        "        try:\n            loot.append(reference.load('ps1_forward', root).relu)\n"
-        "        except Exception:\n            pass\nexcept ImportError:\n    pass\n")),
+        # Imported outside any try: a moved module fails this attack rather than skipping it.
+        "from autograder.checks import reference\nfor root in [None, 'COURSE', 'REPO']:\n"
+        "    try:\n        loot.append(reference.load('ps1_forward', root).relu)\n"
+        "    except Exception:\n        pass\n")),
     Attack("reads_through_proc", "graded", "0 of 8 cases passed", stealing(
         LOOT_FROM_FILES + "for proc in glob.glob('/proc/[0-9]*'):\n"
         "    for link in ['cwd', 'root']:\n"

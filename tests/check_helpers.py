@@ -5,25 +5,28 @@ swapped for a variant, graded through `InProcessStudent`, so every answer crosse
 same plain-data boundary it would cross from a sandboxed child.
 """
 import dataclasses
+import functools
 from pathlib import Path
 
 import numpy as np
 
-from autograder import reference
-from autograder.checks.base import MISSING
-from autograder.compare import compare
-from autograder.student import InProcessStudent
+from autograder.checks import reference
+from autograder.checks.cases import MISSING
+from autograder.checks.compare import compare
+from autograder.sandbox.in_process import InProcessStudent
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+@functools.lru_cache(maxsize=None)
 def reference_of(assignment):
+    """One `Reference` per assignment for the whole test process, as a grading worker keeps."""
     return reference.load(assignment, root=REPO)
 
 
-def student(module, **functions) -> dict:
-    """The namespace of `module` (a reference solution) with some functions replaced."""
-    namespace = dict(vars(module))
+def student(ref, **functions) -> dict:
+    """The namespace of a reference solution (`ref.module`) with some functions replaced."""
+    namespace = dict(vars(ref.module))
     namespace.update(functions)
     return namespace
 

@@ -7,10 +7,13 @@ import sys
 import nbformat
 import numpy as np
 
-from autograder import checks, nbgrader_tools, notebooks, reference
+from autograder import checks
+from autograder import nbgrader_commands
+from autograder.checks import reference
+from autograder.notebooks import cells as notebooks
 from autograder.course import Course
-from autograder.nbgrader_tools import copy_course
-from autograder.student import InProcessStudent
+from autograder.nbgrader_commands import copy_course
+from autograder.sandbox.in_process import InProcessStudent
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -77,7 +80,7 @@ def submit(course, student, assignment, notebook) -> str:
 
 def gradebook_scores(course, assignment) -> dict:
     """{student: {grade_id: score}} as nbgrader's gradebook recorded them."""
-    return nbgrader_tools.gradebook_scores(Course.at(course), assignment)
+    return nbgrader_commands.gradebook_scores(Course.at(course), assignment)
 
 
 def check_score(course, assignment, answers_by_cell: dict, function: str) -> float:

@@ -12,9 +12,9 @@ import shutil
 import stat
 import warnings
 
-from autograder import examples
+from autograder.authoring import examples
 from autograder.course import Course
-from autograder.nbgrader_tools import new_course_copy
+from autograder.nbgrader_commands import new_course_copy
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ASSIGNMENT = "ps1_forward"

@@ -16,21 +16,16 @@ import os
 
 import pytest
 
-from autograder import checks, notebooks, outcomes
+from autograder import checks
+from autograder.notebooks import cells as notebooks
+from autograder.notebooks import scoring
 from course_helpers import (REPO, answers, check_score, course_copy, filled, gradebook_scores, nbgrader,
-                            released_notebook, source_notebook, submit, with_mistake)
+                            released_notebook, source_notebook, submit)
 
-# One typical mistake per assignment, in a function no other function calls.
-MISTAKES = {
-    "ps1_forward": ("neuron", "inputs @ weights + bias", "inputs @ weights"),
-    "ps2_learning": ("mae", "np.abs(y_true - y_pred)", "y_true - y_pred"),
-    "ps3_backprop": ("momentum_step", "beta * velocity + grad", "beta * velocity + (1 - beta) * grad"),
-    "ps4_keras": ("standardize", "X_train.std(axis=0)", "X_train.std(axis=0, ddof=1)"),
-}
 TEST_CELL = '### BEGIN HIDDEN TESTS\ntests.include_hidden()\n### END HIDDEN TESTS\ntests.check("%s")'
 
 
-@pytest.mark.parametrize("assignment", checks.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", checks.names())
 def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
     """Introduction, locked setup cells, then per function: task, solution cell, test cell."""
     notebook = source_notebook(REPO, assignment)
@@ -67,11 +62,12 @@ def test_nbgrader_scores_a_class_as_the_checks_do(tmp_path):
     course = course_copy(tmp_path / "course")
     nbgrader(course, "generate_assignment", "*", "--force")
     expected = {}  # (assignment, student, grade_id) -> score
-    for assignment in checks.ASSIGNMENTS:
+    for assignment in checks.names():
         released = released_notebook(course, assignment)
         right = answers(source_notebook(course, assignment))
-        function, *mistake = MISTAKES[assignment]
-        wrong = with_mistake(right, function, *mistake)
+        mistake = checks.declaration(assignment).mistake
+        function = mistake.function
+        wrong = {**right, function: mistake.applied_to(right[function])}
         partial = check_score(course, assignment, wrong, function)
         full = points(assignment)
         assert 0 <= partial < full["test_" + function], "the mistake in %s is not one its check sees" % function
@@ -87,14 +83,14 @@ def test_nbgrader_scores_a_class_as_the_checks_do(tmp_path):
     nbgrader(course, "generate_feedback", "*", "--force")
     nbgrader(course, "export", "--to", "grades.csv")
 
-    recorded = {(assignment, student, grade_id): score for assignment in checks.ASSIGNMENTS
+    recorded = {(assignment, student, grade_id): score for assignment in checks.names()
                 for student, scores in gradebook_scores(course, assignment).items()
                 for grade_id, score in scores.items()}
     assert recorded == pytest.approx(expected)
 
     # nbgrader scores any stderr 0: TensorFlow's C++ logging must not reach a test cell.
-    stderr = {(assignment, result.grade_id): result.stderr for assignment in checks.ASSIGNMENTS
-              for result in outcomes.test_outcomes(autograded(course, "full", assignment))}
+    stderr = {(assignment, result.grade_id): result.stderr for assignment in checks.names()
+              for result in scoring.test_cell_scores(autograded(course, "full", assignment))}
     assert stderr == dict.fromkeys(stderr, "")
 
     totals = {}

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from autograder import examples
+from autograder.authoring import examples
 from autograder.course import Course
-from autograder.grader import shutdown_zygotes
+from autograder.batch.warm_workers import WarmWorkers
 
 from attacks import ASSIGNMENT, ATTACKS, EVERYTHING, HONEST, POINTS, WRONG_RELU
 from course_helpers import autograder_command
@@ -93,7 +93,7 @@ def batch(tmp_path_factory):
     done = autograder_command("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--memory", "512",
                               "--json", "-", cwd=course.root)
     seconds, peak_mb = time.monotonic() - started, _peak_child_mb()
-    shutdown_zygotes()
+    WarmWorkers.of_this_process().close()
     server.close()
     assert done.returncode == 0, done.stderr[-5000:]
     return Batch(course, json.loads(done.stdout)["students"], before, _hashes(course), calls, seconds,
@@ -114,6 +114,7 @@ def _messages(result):
     return "\n".join([result["message"]] + [test["message"] for test in result["tests"].values()])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attack", ATTACKS, ids=["%s-%s" % (attack.name, attack.status) for attack in ATTACKS])
 def test_an_attack_earns_nothing_keeps_its_honest_points_and_says_what_happened(batch, attack):
     result = batch.students[attack.name]
@@ -129,6 +130,7 @@ def test_there_are_enough_distinct_attacks():
     assert len({attack.name for attack in ATTACKS}) == len(ATTACKS) >= 25
 
 
+@pytest.mark.slow
 def test_the_batch_grades_every_student_exactly_once(batch):
     students = sorted([attack.name for attack in ATTACKS] + list(CONTROLS))
     assert sorted(batch.students) == students
@@ -136,17 +138,20 @@ def test_the_batch_grades_every_student_exactly_once(batch):
     assert sorted(gradebook_submissions(batch.course)) == students
 
 
+@pytest.mark.slow
 def test_honest_students_are_graded_as_if_alone(batch):
     for student, (_, score) in CONTROLS.items():
         assert (batch.students[student]["status"], batch.students[student]["score"]) == ("graded", score), student
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_outputs_changed(batch):
     assert outside_outputs(changed_files(batch.before, batch.after)) == []
     assert set(os.listdir(os.path.join(batch.course.root, "autograded"))) <= set(batch.students)
     assert not [name for name in os.listdir("/tmp") if MARK in name]
 
 
+@pytest.mark.slow
 def test_fake_output_never_reaches_a_report(batch):
     """The student's code (shown in its feedback) prints FAKE-PASS; no output or grade says it."""
     course = batch.course
@@ -160,10 +165,12 @@ def test_fake_output_never_reaches_a_report(batch):
     assert "FAKE-PASS" not in outputs and "0 of 8 cases passed" in outputs
 
 
+@pytest.mark.slow
 def test_nobody_reached_the_network(batch):
     assert batch.calls == []
 
 
+@pytest.mark.slow
 def test_nothing_an_attacker_started_outlives_the_batch(batch):
     leftovers = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -176,6 +183,7 @@ def test_nothing_an_attacker_started_outlives_the_batch(batch):
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_the_grader_stays_small_and_quick(batch):
     """A 200 MB notebook, a link to /dev/zero and 80 MB answers must not swell the grader
     (the largest child process's peak grows only if the grader became the largest)."""
@@ -183,6 +191,7 @@ def test_the_grader_stays_small_and_quick(batch):
     assert batch.seconds < 240, "the batch took %.0f s" % batch.seconds
 
 
+@pytest.mark.slow
 def test_every_run_was_fully_sandboxed(batch):
     """The protections SECURITY.md tells staff to look for, recorded in each result."""
     if os.geteuid() != 0:
@@ -196,6 +205,6 @@ def test_every_run_was_fully_sandboxed(batch):
 
 
 def test_every_expected_outcome_is_a_known_status():
-    from autograder.results import STATUSES
-    assert {attack.status for attack in ATTACKS} <= set(STATUSES)
+    from autograder.results import Status
+    assert {attack.status for attack in ATTACKS} <= set(Status)
     assert all(set(attack.lost) <= set(EVERYTHING) for attack in ATTACKS)

@@ -1,11 +1,14 @@
 """The benchmark runs end to end at a tiny size, so its figures can be trusted to
 come from a working comparison (the real figures are in the README)."""
-from autograder.bench import run_benchmark
+import pytest
+
+from autograder.authoring.benchmark import run_benchmark
 from autograder.course import Course
 
 from course_helpers import REPO
 
 
+@pytest.mark.slow
 def test_the_benchmark_grades_with_both_and_they_agree(tmp_path):
     lines = []
     figures = run_benchmark(Course.at(REPO), ["ps1_forward"], copies=1, workers=2, trivial=1,

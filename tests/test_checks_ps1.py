@@ -7,7 +7,7 @@ from check_helpers import (Impostor, LyingFloat, failures, grade, lying_array, r
                            student)
 
 REF = reference_of("ps1_forward")
-TESTS = {test.function: test for test in checks.TESTS}
+TESTS = {test.function: test for test in checks.ASSIGNMENT.tests}
 
 
 def run(function, variant, full=True):

@@ -6,7 +6,7 @@ from autograder.checks import ps2_learning as checks
 from check_helpers import (Impostor, failures, grade, passed_fraction, reference_of, student)
 
 REF = reference_of("ps2_learning")
-TESTS = {test.function: test for test in checks.TESTS}
+TESTS = {test.function: test for test in checks.ASSIGNMENT.tests}
 
 
 def run(function, variant, full=True):

@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 
-from autograder import gradcheck
+from autograder.checks import gradcheck
 from autograder.checks import ps3_backprop as checks
 from check_helpers import (Impostor, failures, grade, lying_array, reference_of, student)
 
 REF = reference_of("ps3_backprop")
-TESTS = {test.function: test for test in checks.TESTS}
+TESTS = {test.function: test for test in checks.ASSIGNMENT.tests}
 
 
 def run(function, full=True, **functions):

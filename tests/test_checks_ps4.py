@@ -9,7 +9,7 @@ from autograder.checks import ps4_keras as checks
 from check_helpers import failures, grade, reference_of, student
 
 REF = reference_of("ps4_keras")
-TESTS = {test.function: test for test in checks.TESTS}
+TESTS = {test.function: test for test in checks.ASSIGNMENT.tests}
 
 
 def run(function, variant, full=True):

@@ -17,19 +17,22 @@ import subprocess
 import numpy as np
 import yaml
 
-from autograder import checks, reference
-from autograder.batch import find_submissions, grade_jobs
-from autograder.checks.base import MISSING
-from autograder.compare import fmt
-from autograder.grader import shutdown_zygotes
-from autograder.nbgrader_tools import gradebook_scores
-from autograder.report.files import grades_csv, grades_json
+from autograder import checks
+from autograder.checks import reference
+from autograder.batch.jobs import find_submissions
+from autograder.batch.run import grade_jobs
+from autograder.checks.cases import MISSING
+from autograder.checks.compare import fmt
+from autograder.batch.warm_workers import WarmWorkers
+from autograder.nbgrader_commands import gradebook_scores
+from autograder.report.grades import grades_csv, grades_json
 
 from grading_helpers import ASSIGNMENT, REPO, example_class
 from format_checks import check_gradescope, check_junit, junit_scores
 
 WORKFLOWS = os.path.join(REPO, ".github", "workflows")
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+LIST_ASSIGNMENTS = "python -m autograder assignments"
 SUDO = "#!/bin/sh\n# sudo, where the tests already run as root: drop its options.\n" \
        "while [ \"${1#-}\" != \"$1\" ]; do shift; done\nexec \"$@\"\n"
 
@@ -37,6 +40,11 @@ SUDO = "#!/bin/sh\n# sudo, where the tests already run as root: drop its options
 def load(name):
     with open(os.path.join(WORKFLOWS, name)) as handle:
         return yaml.safe_load(handle)
+
+
+def text_of(name):
+    with open(os.path.join(WORKFLOWS, name)) as handle:
+        return handle.read()
 
 
 def triggers(workflow):
@@ -47,8 +55,13 @@ def steps_using(job, action):
     return [step for step in job["steps"] if step.get("uses", "").startswith(action + "@")]
 
 
-def run_job(workflow, job_name, course, tmp_path, values):
-    """Run the job's shell steps in `course`; `values` stand for its ${{ }} expressions."""
+def assignment_steps(job):
+    """The job's steps that work on the assignments (the input, or every one submitted)."""
+    return [step for step in job["steps"] if "$ASSIGNMENT" in step.get("run", "")]
+
+
+def shell_environment(workflow, job_name, tmp_path, values):
+    """The environment the job's `run:` steps see; `values` stand for its ${{ }} expressions."""
     job = workflow["jobs"][job_name]
     environment = {**workflow.get("env", {}), **job.get("env", {})}
     for name, value in environment.items():
@@ -58,14 +71,23 @@ def run_job(workflow, job_name, course, tmp_path, values):
     shim.mkdir(exist_ok=True)
     (shim / "sudo").write_text(SUDO)
     (shim / "sudo").chmod(0o755)
-    summary = tmp_path / "step-summary.md"
-    env = {**os.environ, **{k: str(v) for k, v in environment.items()},
-           "PATH": "%s:%s" % (shim, os.environ["PATH"]), "GITHUB_STEP_SUMMARY": str(summary)}
-    for step in job["steps"]:
+    return {**os.environ, **{k: str(v) for k, v in environment.items()},
+            "PATH": "%s:%s" % (shim, os.environ["PATH"]), "GITHUB_STEP_SUMMARY": str(tmp_path / "step-summary.md")}
+
+
+def run_step(step, folder, env):
+    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                          cwd=folder, env=env, capture_output=True, text=True)
+
+
+def run_job(workflow, job_name, course, tmp_path, values):
+    """Run the job's shell steps in `course`; `values` stand for its ${{ }} expressions."""
+    env = shell_environment(workflow, job_name, tmp_path, values)
+    for step in workflow["jobs"][job_name]["steps"]:
         if "run" in step and "pip install" not in step["run"]:
-            done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-                                  cwd=course.root, env=env, capture_output=True, text=True)
+            done = run_step(step, course.root, env)
             assert done.returncode == 0, "%s failed:\n%s" % (step.get("name"), (done.stdout + done.stderr)[-4000:])
+    summary = tmp_path / "step-summary.md"
     return summary.read_text() if summary.exists() else ""
 
 
@@ -86,7 +108,16 @@ def test_the_workflows_are_well_formed():
     for name in ("grade.yml", "grade-sharded.yml"):
         workflow = load(name)
         assignment = triggers(workflow)["workflow_dispatch"]["inputs"]["assignment"]
-        assert assignment["required"] and assignment["options"] == list(checks.ASSIGNMENTS)
+        # A free input, checked against the package's list by the steps: a new
+        # assignment needs no edit of the workflows, so they name none.
+        assert assignment["type"] == "string" and assignment["required"] is False and "options" not in assignment
+        assert LIST_ASSIGNMENTS in assignment["description"]
+        assert not [a for a in checks.names() if a in text_of(name)], "the assignments come from the package"
+        for job in workflow["jobs"].values():
+            install = [step.get("run") for step in job["steps"]].index("pip install -r requirements.txt")
+            [looping] = assignment_steps(job)
+            assert LIST_ASSIGNMENTS in looping["run"] and job["steps"].index(looping) > install
+            assert all(LIST_ASSIGNMENTS not in step.get("run", "") for step in job["steps"] if step is not looping)
         assert workflow["permissions"] == {"contents": "read"}
         for job in workflow["jobs"].values():
             [setup] = steps_using(job, "actions/setup-python")
@@ -110,6 +141,25 @@ def test_the_workflows_are_well_formed():
     assert download["with"]["merge-multiple"] is True
 
 
+def test_the_workflows_refuse_an_assignment_the_package_does_not_have(tmp_path):
+    """Each step that works on the assignments fails, saying why, before grading anything:
+    for an assignment that is not the package's, and for a push with no submissions."""
+    names = " ".join(checks.names())
+    (tmp_path / "submitted" / "someone" / "ps0_unknown").mkdir(parents=True)  # not the package's: ignored
+    for name in ("grade.yml", "grade-sharded.yml"):
+        workflow = load(name)
+        for job_name, job in workflow["jobs"].items():
+            values = {"ASSIGNMENT": None, "SHARD": 1, "SHARDS": 2}
+            for given, message in (("ps0_unknown", "::error::Unknown assignment ps0_unknown: it must be one of "
+                                    + names), ("", "::error::No submissions: ")):
+                values["ASSIGNMENT"] = given
+                env = shell_environment(workflow, job_name, tmp_path, values)
+                [step] = assignment_steps(job)
+                done = run_step(step, tmp_path, env)
+                assert done.returncode == 1 and message in done.stdout, (name, job_name, given, done)
+    assert sorted(os.listdir(tmp_path)) == ["bin", "submitted"]  # nothing graded, nothing written
+
+
 # --- grade.yml -------------------------------------------------------------------------------
 
 def test_the_grade_workflow_publishes_valid_outputs_that_reveal_nothing_hidden(tmp_path_factory):
@@ -120,7 +170,7 @@ def test_the_grade_workflow_publishes_valid_outputs_that_reveal_nothing_hidden(t
     students = json.load(open(course.grades(ASSIGNMENT, "json")))["students"]
     assert sorted(students) == sorted(os.listdir(course.submitted()))
     assert {s: r["score"] for s, r in students.items() if s.endswith("000")} == \
-        {"full-000": 10, "partial-000": 4.6, "blank-000": 0, "cheater-000": 4}
+        {"full-000": 10, "partial-000": 9.2, "blank-000": 0, "cheater-000": 9.2}
     assert "### ps1\\_forward: 8 submissions" in summary
     assert "| full-000 | graded | 1 | 2 | 1 | 3 | 3 | 10 / 10 |" in summary
     published = uploaded(workflow["jobs"]["grade"], course)
@@ -137,7 +187,7 @@ def check_published(course, students, published):
     expected += [os.path.join(course.feedback(), s, ASSIGNMENT, ASSIGNMENT + ".html") for s in students]
     assert set(expected) <= published, sorted(set(expected) - published)
     feedback = open(os.path.join(course.feedback(), "partial-000", ASSIGNMENT, ASSIGNMENT + ".html")).read()
-    assert "Score: 0.6 / 3.0" in feedback and "dense: 3 of 15 cases passed (0.6 of 3 points)" in feedback
+    assert "Score: 0.2 / 1.0" in feedback and "neuron: 1 of 5 cases passed (0.2 of 1 points)" in feedback
 
 
 def check_junit_and_gradescope(course, students):
@@ -191,7 +241,7 @@ def check_nothing_hidden(course, published):
 def test_the_sharded_workflow_gives_the_grades_of_one_unsharded_run(tmp_path_factory):
     course = example_class(tmp_path_factory, "sharded")
     unsharded = grade_jobs(course, ASSIGNMENT, find_submissions(course, ASSIGNMENT), workers=2, force=True)
-    shutdown_zygotes()
+    WarmWorkers.of_this_process().close()
     shutil.rmtree(os.path.join(course.state, "cache"))
     workflow = load("grade-sharded.yml")
     count = len(workflow["jobs"]["shard"]["strategy"]["matrix"]["shard"])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from autograder.compare import compare, compare_arrays, describe, fmt, identical
+from autograder.checks.compare import compare, compare_arrays, describe, fmt, identical
 
 
 def test_values_within_tolerance_agree():

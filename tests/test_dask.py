@@ -17,12 +17,14 @@ import psutil
 import pytest
 from distributed import Client, LocalCluster
 
-from autograder import examples
-from autograder.batch import (ResultCache, cache_key, find_submissions, grade_jobs, grading_fingerprint,
-                              local_runner)
-from autograder.executors import dask_runner
-from autograder.grader import shutdown_zygotes
-from autograder.shards import Shard, read_shard_file
+from autograder.authoring import examples
+from autograder.batch.cache import ResultCache, cache_key, grading_fingerprint
+from autograder.batch.executors import local_runner
+from autograder.batch.jobs import find_submissions
+from autograder.batch.run import grade_jobs
+from autograder.batch.executors import dask_runner
+from autograder.batch.warm_workers import WarmWorkers
+from autograder.batch.shards import Shard, read_shard_file
 
 from grading_helpers import ASSIGNMENT, example_class
 from course_helpers import autograder_command
@@ -47,8 +49,8 @@ def course(tmp_path_factory):
 def local(course):
     """The class graded by the default local thread pool."""
     results = grade_jobs(course, ASSIGNMENT, find_submissions(course, ASSIGNMENT), 2, force=True,
-                         run=local_runner(2))
-    shutdown_zygotes()
+                         run=local_runner(2, WarmWorkers.of_this_process()))
+    WarmWorkers.of_this_process().close()
     return results
 
 

@@ -8,6 +8,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from autograder import checks
+from autograder.errors import GraderFault
 from autograder.report.gradebook import write_gradebook
 from autograder.report.gradebook_process import GradebookProcess
 from autograder import results as records
@@ -70,14 +71,14 @@ def test_a_second_run_updates_scores_and_times_adds_newcomers_and_keeps_manual_g
 def test_the_gradebook_process_does_the_work_and_raises_its_errors_here(course):
     with GradebookProcess() as gradebook:
         assert gradebook.prepare(course, ASSIGNMENT).get() is None  # released, so known
-        with pytest.raises(RuntimeError, match="ps2_learning is not in the gradebook"):
+        with pytest.raises(GraderFault, match="ps2_learning is not in the gradebook"):
             gradebook.write_gradebook(course, "ps2_learning", results({"ann": True}), {})
         gradebook.write_gradebook(course, ASSIGNMENT, results({"ann": True}), {"ann": "2026-11-16 09:30:00 UTC"})
     assert recorded(course)["ann"][0] == datetime.datetime(2026, 11, 16, 9, 30)
 
 
 def test_a_gradebook_process_that_dies_is_an_error_not_a_hang(course):
-    with pytest.raises(RuntimeError, match="ended unexpectedly"):
+    with pytest.raises(GraderFault, match="ended unexpectedly"):
         with GradebookProcess() as gradebook:
             gradebook._process.kill()
             gradebook.prepare(course, ASSIGNMENT).get()

@@ -16,8 +16,10 @@ import time
 
 import pytest
 
-from autograder import cli, examples
-from autograder.grader import shutdown_zygotes
+from autograder import commands
+from autograder.sandbox.inside import zygote as zygote_module
+from autograder.authoring import examples
+from autograder.batch.warm_workers import WarmWorkers
 from autograder.report.gradebook import GradebookBusy, write_gradebook
 
 from attacks import ASSIGNMENT, HONEST, WRONG_RELU
@@ -56,9 +58,9 @@ def _finish(process, log, timeout=240):
 def _rerun(course, capsys):
     """The same command again, in this process; (exit code, what it printed)."""
     try:
-        code = cli.main([*COMMAND, "--course", course.root])
+        code = commands.main([*COMMAND, "--course", course.root])
     finally:
-        shutdown_zygotes()
+        WarmWorkers.of_this_process().close()
     printed = capsys.readouterr()
     return code, printed.out + printed.err
 
@@ -115,7 +117,7 @@ def _alive(pid):
 def _zygote_of(grader):
     def is_zygote(pid):
         with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return b"autograder.sandbox.zygote" in handle.read()
+            return zygote_module.__name__.encode() in handle.read()
     return [pid for pid in _children(grader.pid) if is_zygote(pid)]
 
 
@@ -193,6 +195,7 @@ def _locked(gradebook):
         locker.wait(timeout=30)
 
 
+@pytest.mark.slow
 def test_a_locked_gradebook_is_waited_for(tmp_path_factory, capsys):
     course = _class_course(tmp_path_factory, "locked")
     before = file_hashes(course.root)["gradebook.db"]

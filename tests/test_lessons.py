@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "course"
 NOTEBOOKS = sorted(COURSE.glob("*.ipynb"))
 IDS = [path.stem for path in NOTEBOOKS]
+SLOW = {"07_keras_dropout", "08_common_errors"}  # lessons that run for over ten seconds
 CELL_TIMEOUT = 120          # seconds per cell
 KERNEL = "python3"
 BLANK = "____"             # the blank in exercise cells
@@ -228,7 +229,9 @@ def test_required_claims_are_stated(name):
     assert not missing, "%s: no **Expected:** claim contains %s" % (name, missing)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+@pytest.mark.parametrize("path", [pytest.param(path, id=path.stem,
+                                               marks=pytest.mark.slow if path.stem in SLOW else ())
+                                  for path in NOTEBOOKS])
 def test_lesson_runs_and_its_claims_hold(path):
     started = time.monotonic()
     nb = execute(path)

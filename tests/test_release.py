@@ -6,7 +6,9 @@ import shutil
 import nbformat
 import pytest
 
-from autograder import leaks, notebooks, outcomes, release
+from autograder.authoring import leaks, release
+from autograder.notebooks import cells as notebooks
+from autograder.notebooks import scoring
 from course_helpers import REPO, autograder_command, course_copy
 
 SOURCE_TEST_CELL = '### BEGIN HIDDEN TESTS\ntests.include_hidden()\n### END HIDDEN TESTS\ntests.check("mse")'
@@ -135,7 +137,7 @@ def test_test_cells_are_scored_as_nbgrader_scores_them(outputs):
     cell = nbformat.v4.new_code_cell("tests.check('relu')", metadata={
         "nbgrader": {"grade": True, "solution": False, "grade_id": "test_relu", "points": 2}})
     cell.outputs = [nbformat.from_dict(output) for output in outputs]
-    assert outcomes.nbgrader_score(cell.outputs, 2.0) == determine_grade(cell)[0]
+    assert scoring.nbgrader_score(cell.outputs, 2.0) == determine_grade(cell)[0]
 
 
 def test_the_repository_keeps_nothing_but_notebooks_in_assignment_folders():

@@ -2,6 +2,7 @@
 outlive its run, or take the grader down; every failure comes back as a status."""
 import os
 import shutil
+import signal
 import socket
 import threading
 import time
@@ -9,11 +10,13 @@ import time
 import numpy as np
 import pytest
 
-from autograder import wire
+from autograder.sandbox import wire
+from autograder.results import Status
 from autograder.sandbox import Limits, SandboxStudent, Zygote
-from autograder.sandbox.framing import TimedOut
-from autograder.sandbox.isolation import CGROUP_GROUP, CGROUP_ROOT
-from autograder.student import ProcessLost
+from autograder.sandbox.client import _interpret
+from autograder.sandbox.framing import ConnectionEnded, TimedOut
+from autograder.sandbox.inside.isolation import CGROUP_GROUP, CGROUP_ROOT
+from autograder.sandbox.student import ProcessLost
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = "secret-answer-%d" % os.getpid()
@@ -176,6 +179,57 @@ def test_memory_is_limited(zygote):
         assert isinstance(lost, ProcessLost) and lost.status == "memory_limit"
     else:
         assert lost.raised("MemoryError")
+
+
+def test_the_run_reports_how_its_memory_ran_out(zygote):
+    """The supervisor's report, read once the run has ended: the kernel's OOM kill and
+    the peak at the limit, the evidence the grader decides by (see below)."""
+    child = zygote.spawn(Limits(memory_mb=128))
+    hog = "hog = []\nwhile True:\n    hog.append(bytearray(16 * 2**20))\n"
+    with pytest.raises(ConnectionEnded):
+        child.ask(wire.encode({"op": "exec", "name": "hog", "source": hog}), time.monotonic() + 60, 1 << 20)
+    status = child.finish()
+    if "memory cgroup" not in status["protections"]:
+        pytest.skip("no memory cgroup here")
+    assert status["signal"] == signal.SIGKILL and status["oom_kills"] == 1
+    assert status["memory_limit_reached"] and status["max_memory_mb"] > 120
+
+
+def test_a_run_stopped_at_its_memory_limit_used_up_its_memory():
+    """Evidence before timing: if the grader's deadline stops a run that had reached
+    its memory limit (the kernel still reclaiming, or choosing what to kill), the run
+    used up its memory; reaching the limit says nothing about other losses."""
+    stopped = {"protections": ["memory cgroup"], "signal": signal.SIGKILL, "oom_kills": 0,
+               "memory_limit_reached": True, "stopped": True}
+    assert _interpret(stopped, Status.TIMEOUT, "f did not return")[0] == Status.MEMORY_LIMIT
+    assert _interpret({**stopped, "memory_limit_reached": False}, Status.TIMEOUT, "f did not return") \
+        == (Status.TIMEOUT, "f did not return")
+    assert _interpret(stopped, Status.CRASHED, "the answer was too large")[0] == Status.CRASHED
+
+
+def test_memory_taken_past_the_deadline_still_ends_at_the_memory_limit(zygote):
+    """On a busy machine a hog fills its memory more slowly (fresh memory costs CPU
+    time, and it gets less of that): its verdict must not depend on it. A run still
+    taking memory when its time is up goes on, with its time counted in CPU seconds,
+    until the memory limit stops it. This hog is slow by itself: its 16 steps of 8 MB,
+    a tenth of a second apart, cannot fill 128 MB within the 1 s limit."""
+    code = ("import time\ndef f():\n    hog = []\n    while True:\n"
+            "        hog.append(bytearray(8 * 2**20))\n        time.sleep(0.1)\n")
+    student, lost = run(zygote, code, limits=Limits(call_timeout=1, memory_mb=128))
+    if not protected(student, "memory cgroup"):
+        pytest.skip("no memory cgroup here")
+    assert isinstance(lost, ProcessLost) and lost.status == "memory_limit", lost
+
+
+def test_memory_taken_while_computing_still_times_out_in_cpu_time(zygote):
+    """The extra time is CPU time: code that takes 1 MB per 20 ms of computing needs
+    over 2 CPU seconds to fill 128 MB, so with a 1 s limit it times out, however
+    slowly the machine gives it those seconds."""
+    code = ("import time\ndef f():\n    hog = []\n    while True:\n"
+            "        hog.append(bytearray(2**20))\n        start = time.process_time()\n"
+            "        while time.process_time() - start < 0.02:\n            pass\n")
+    student, lost = run(zygote, code, limits=Limits(call_timeout=1, memory_mb=128))
+    assert isinstance(lost, ProcessLost) and lost.status == "timeout", lost
 
 
 def test_a_fork_bomb_is_contained_and_leaves_nothing_behind(zygote):

@@ -10,7 +10,7 @@ import os
 import nbformat
 import pytest
 
-from autograder import cli
+from autograder import commands
 from course_helpers import (answers, autograder_command, course_copy, filled, nbgrader, released_notebook,
                             source_notebook, with_mistake)
 
@@ -36,7 +36,7 @@ def check(folder, name, monkeypatch, capsys):
     """`python -m autograder check name` in `folder`, run in this process: (exit code, output)."""
     monkeypatch.chdir(folder)
     monkeypatch.delenv("DLCOURSE_ROOT", raising=False)
-    code = cli.main(["check", name])
+    code = commands.main(["check", name])
     output = capsys.readouterr()
     return code, output.out + output.err
 

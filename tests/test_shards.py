@@ -10,10 +10,11 @@ import os
 import pytest
 
 from autograder import results as records
-from autograder.batch import find_submissions
+from autograder.batch.jobs import find_submissions
+from autograder.batch.merge import MergeError, merge_shards
+from autograder.batch.shards import Shard, read_shard_file, shard_number, write_shard_file
 from autograder.course import Course
-from autograder.merge import MergeError, merge_shards
-from autograder.shards import Shard, read_shard_file, shard_number, write_shard_file
+from autograder.errors import UsageError
 
 from course_helpers import course_copy
 
@@ -128,5 +129,5 @@ def test_merge_names_students_graded_elsewhere(course, tmp_path):
 def test_an_unreadable_shard_file_is_named(tmp_path):
     path = tmp_path / "shard.json"
     path.write_text('{"format": "something else"}')
-    with pytest.raises(ValueError, match="cannot read the shard file .*shard.json: not a shard file"):
+    with pytest.raises(UsageError, match="cannot read the shard file .*shard.json: not a shard file"):
         read_shard_file(str(path))

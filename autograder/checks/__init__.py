@@ -1,20 +1,56 @@
-"""Each assignment's graded tests, one module per assignment, in notebook order."""
+"""Judging on the trusted side: each assignment's tests, and what they are built from.
+
+One module per assignment (`ps1_forward.py`, ...) declares its `ASSIGNMENT`
+(`assignment.Assignment`); the others are the parts they share: the test and case
+model (`cases`), value comparison (`compare`), numerical gradients (`gradcheck`), the
+reference solutions (`reference`) and the judging of Keras models (`keras_model`).
+Assignments are discovered: a module of this package that declares `ASSIGNMENT` is one.
+"""
+from __future__ import annotations
+
+import functools
+import pkgutil
 from importlib import import_module
 
-ASSIGNMENTS = ("ps1_forward", "ps2_learning", "ps3_backprop", "ps4_keras")
+from ..errors import UsageError
+from .assignment import Assignment
 
 
-def module_for(assignment: str):
-    """The checks module of `assignment`."""
-    if assignment not in ASSIGNMENTS:
-        raise ValueError("unknown assignment %r (expected one of %s)"
-                         % (assignment, ", ".join(ASSIGNMENTS)))
-    return import_module("." + assignment, __name__)
+@functools.lru_cache(maxsize=None)
+def names() -> tuple[str, ...]:
+    """Every assignment of the package, sorted."""
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        if not module.name.startswith("_") and isinstance(
+                getattr(import_module("." + module.name, __name__), "ASSIGNMENT", None), Assignment):
+            found.append(module.name)
+    return tuple(sorted(found))
 
 
-def tests_for(assignment: str) -> list:
+@functools.lru_cache(maxsize=None)
+def declaration(name: str) -> Assignment:
+    """What assignment `name` declares (only its own module is imported)."""
+    try:
+        module = import_module("." + name, __name__) if name.isidentifier() else None
+    except ModuleNotFoundError:
+        module = None
+    declared = getattr(module, "ASSIGNMENT", None)
+    if not isinstance(declared, Assignment):
+        raise UsageError("unknown assignment %r (expected one of %s)" % (name, ", ".join(names())))
+    if declared.name != name:
+        raise UsageError("checks/%s.py declares the assignment %r: the two names must be the same"
+                         % (name, declared.name))
+    return declared
+
+
+def module_for(name: str):
+    """The checks module of assignment `name` (which the warm worker preloads)."""
+    return import_module("." + declaration(name).name, __name__)
+
+
+def tests_for(name: str) -> list:
     """The assignment's tests (one per graded test cell), in notebook order."""
-    return list(module_for(assignment).TESTS)
+    return list(declaration(name).tests)
 
 
 def find(assignment: str, name: str):

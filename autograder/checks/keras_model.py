@@ -1,4 +1,4 @@
-"""Judging a Keras model from its structured description (see `operations.describe_model`).
+"""Judging a Keras model from its structured description (see `sandbox.inside.handlers.describe_model`).
 
 Everything here is plain NumPy on plain data, so it runs on the grader's side without
 TensorFlow. A model is judged by what it is (layer classes, units, activations, dropout
@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..compare import fmt
+from .compare import fmt
 
 # The lesson's model, as the spec states it.
 LAYERS = [("Dense", 16, "relu"), ("Dropout", 0.2, None), ("Dense", 8, "relu"), ("Dense", 1, "sigmoid")]

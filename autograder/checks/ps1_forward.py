@@ -1,9 +1,9 @@
 """ps1_forward: a forward pass by hand (relu, sigmoid, neuron, dense, forward_pass)."""
 import numpy as np
 
-from .base import Case, FunctionTest, same_as, transposed, with_reference
+from .assignment import Assignment, Mistake
+from .cases import Case, FunctionTest, same_as, transposed, with_reference
 
-ASSIGNMENT = "ps1_forward"
 
 
 def _random(seed, *shape, scale=2.0):
@@ -204,4 +204,8 @@ forward_pass = FunctionTest(
         same_as(_forward_variant("relu", "sigmoid", drop=("b2",)), "b2 is missing from the output layer"),
     ])
 
-TESTS = [relu, sigmoid, neuron, dense, forward_pass]
+
+ASSIGNMENT = Assignment(
+    "ps1_forward",
+    tests=(relu, sigmoid, neuron, dense, forward_pass),
+    mistake=Mistake("neuron", "inputs @ weights + bias", "inputs @ weights"))

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import gradcheck
-from ..compare import as_float_array, compare, describe, fmt, identical
-from .base import Case, FunctionTest, Test, expected_as, inputs, remembered, same_as, transposed
+from . import gradcheck
+from .assignment import Assignment, Mistake
+from .cases import Case, FunctionTest, Test, expected_as, inputs, same_as, transposed
+from .compare import as_float_array, compare, describe, fmt, identical
 
-ASSIGNMENT = "ps3_backprop"
 
 SHAPES = {"W1": (2, 3), "b1": (3,), "W2": (3, 2), "b2": (2,), "W3": (2, 1), "b3": (1,)}
 WEIGHTS = ("W1", "W2", "W3")
@@ -291,7 +291,7 @@ class BackwardTest(FunctionTest):
         def numerical():
             X, y, params = inputs(case)[0]
             return gradcheck.numerical_gradient(lambda point: reference.loss(X, y, point), params)
-        return remembered(["numerical gradient", case.args], numerical)
+        return reference.remember(["numerical gradient", case.args], numerical)
 
     def judge(self, student, reference, case):
         X, y, params = case.args
@@ -547,8 +547,8 @@ class TrainTest(Test):
 def trajectory(reference, X, y, params, epochs, learning_rate):
     """(params, losses) of full-batch gradient descent with the reference's pieces,
     from the student's initial parameters (the same for every honest student)."""
-    return remembered(["trajectory", X, y, params, epochs, learning_rate],
-                      lambda: _descend(reference, X, y, params, epochs, learning_rate))
+    return reference.remember(["trajectory", X, y, params, epochs, learning_rate],
+                              lambda: _descend(reference, X, y, params, epochs, learning_rate))
 
 
 def _descend(reference, X, y, params, epochs, learning_rate):
@@ -607,4 +607,8 @@ def training_problem(case, initial, got):
 
 train = TrainTest("train", 3)
 
-TESTS = [init_params, forward, backward, sgd_step, momentum_step, adam_step, train]
+
+ASSIGNMENT = Assignment(
+    "ps3_backprop",
+    tests=(init_params, forward, backward, sgd_step, momentum_step, adam_step, train),
+    mistake=Mistake("momentum_step", "beta * velocity + grad", "beta * velocity + (1 - beta) * grad"))

@@ -11,14 +11,13 @@ import math
 
 import numpy as np
 
-from ..compare import as_float_array, compare, describe
 from ..results import CaseResult, TestResult
-from ..student import Outcome, ProcessLost
+from ..sandbox.student import Outcome, ProcessLost
 from . import keras_model
-from .base import Case, FunctionTest, Test, same_as, with_reference
+from .assignment import Assignment, Mistake
+from .cases import Case, FunctionTest, Test, same_as, with_reference
+from .compare import as_float_array, compare, describe
 
-ASSIGNMENT = "ps4_keras"
-NEEDS_KERAS = True
 
 
 # --- dropout --------------------------------------------------------------------------
@@ -287,4 +286,11 @@ class TrainTest(Test):
 
 train = TrainTest("train", 3)
 
-TESTS = [dropout, standardize, build_model, early_stopping, train]
+
+ASSIGNMENT = Assignment(
+    "ps4_keras",
+    tests=(dropout, standardize, build_model, early_stopping, train),
+    mistake=Mistake("standardize", "X_train.std(axis=0)", "X_train.std(axis=0, ddof=1)"),
+    frameworks=("tensorflow", "keras"),
+    # Building, running and training Keras models take longer than one NumPy call.
+    time_factors={"describe_model": 3, "model_behaviour": 3, "fit_reference_model": 6})

@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import os
 
-from .. import checks, notebooks
+from .. import checks
 from ..course import Course
-from ..submission import InvalidNotebook, build_program, read_notebook, read_regular_file
-from .files import write_grade_files
+from ..errors import GraderFault
+from ..notebooks.program import InvalidNotebook, build_program, parse_notebook, read_regular_file
 from .autograded import autograded_notebook, write_autograded
+from .grades import write_grade_files
 
 
-class ReportsNotWritten(RuntimeError):
+class ReportsNotWritten(GraderFault):
     """An output could not be written (a full disk, a read-only folder)."""
 
 
 def write_reports(course: Course, assignment: str, jobs: list, results: dict, write_gradebook=None) -> dict:
-    """Write every output for `results`; returns what was written where.
+    """Write every output for `results`; returns what was written where. The class
+    files describe all of `results`; the autograded notebooks and the gradebook are
+    written for `jobs`, the submissions graded.
 
     Every file is replaced atomically and the gradebook's scores in one transaction, so
     a failure (a full disk) leaves each output either as it was or complete; it is
@@ -33,25 +36,24 @@ def write_reports(course: Course, assignment: str, jobs: list, results: dict, wr
 def _write_reports(course: Course, assignment: str, jobs: list, results: dict, write_gradebook) -> dict:
     if write_gradebook is None:
         from .gradebook import write_gradebook
-    grade_ids = [test.grade_id for test in checks.tests_for(assignment)]
-    source_notebook = notebooks.read(course.source_notebook(assignment))
-    source = notebooks.cells(source_notebook)
     for job in jobs:
         path = os.path.join(course.autograded(job.student, assignment), assignment + ".ipynb")
-        write_autograded(path, autograded_notebook(source_notebook, _solutions(source, job), results[job.student]))
+        write_autograded(path, autograded_notebook(job.source.notebook, _solutions(job), results[job.student]))
     write_grade_files(course.grades(assignment, "csv"), course.grades(assignment, "json"),
-                      assignment, results, grade_ids)
-    write_gradebook(course, assignment, results, {job.student: _timestamp(job) for job in jobs})
+                      assignment, results, checks.declaration(assignment).grade_ids)
+    write_gradebook(course, assignment, {job.student: results[job.student] for job in jobs},
+                    {job.student: _timestamp(job) for job in jobs})
     return {"gradebook": course.gradebook, "csv": course.grades(assignment, "csv"),
             "json": course.grades(assignment, "json"),
             "autograded": os.path.join(course.root, "autograded")}
 
 
-def _solutions(source, job) -> dict:
-    if job.notebook is None:
+def _solutions(job) -> dict:
+    """The solution cells as graded: from the bytes the job read, not the file now."""
+    if job.submitted is None:
         return {}
     try:
-        return dict(build_program(source, read_notebook(job.notebook)).cells)
+        return dict(build_program(job.source.cells, parse_notebook(job.submitted)).cells)
     except InvalidNotebook:
         return {}
 

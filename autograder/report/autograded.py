@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import re
 
-from ..batch import write_atomically
-from ..submission import cell_source, nbgrader_metadata
+from ..files import write_atomically
+from ..notebooks.program import cell_source, nbgrader_metadata
 
 _HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.M | re.S)
 

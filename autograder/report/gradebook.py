@@ -16,13 +16,14 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import OperationalError, SAWarning
 
 from ..course import Course
+from ..errors import GraderFault
 
 
-class GradebookBusy(RuntimeError):
+class GradebookBusy(GraderFault):
     """The gradebook stayed locked by another process."""
 
 
-class GradebookError(RuntimeError):
+class GradebookError(GraderFault):
     """The gradebook could not be written (e.g. the disk is full); it is unchanged."""
 
 
@@ -80,7 +81,7 @@ def _write(course, assignment, results, timestamps):
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
-            raise RuntimeError("%s is not in the gradebook: release it first "
+            raise GraderFault("%s is not in the gradebook: release it first "
                                "(python -m autograder release %s)" % (assignment, assignment)) from None
         _record_submissions(gb, assignment, list(results), timestamps)
         grades = _grade_rows(gb, assignment)

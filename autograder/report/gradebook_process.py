@@ -1,11 +1,10 @@
 """nbgrader's gradebook, used from a process of its own while a class is graded.
 
-Importing nbgrader takes about a second of CPU. In the grader's process that import
-holds the interpreter lock that every grading thread needs to answer its sandboxed
-child, and slowed a ps1 batch of 35 by a third; in a process of its own it runs beside
-them. The process starts with grading, readies the assignment in the gradebook
-meanwhile, and writes the grades at the end. Nothing here imports nbgrader: the
-functions the process runs import it there.
+Importing nbgrader takes CPU seconds. In the grader's process that import would hold
+the interpreter lock that every grading thread needs to answer its sandboxed child;
+in a process of its own it runs beside them. The process starts with grading, readies
+the assignment in the gradebook meanwhile, and writes the grades at the end. Nothing
+here imports nbgrader: the functions the process runs import it there.
 
 Both sides are the grader's own code, so they speak pickle (multiprocessing's
 `Connection`) over a socket pair; the process is a fresh interpreter
@@ -19,6 +18,8 @@ import socket
 import subprocess
 import sys
 from multiprocessing.connection import Connection
+
+from ..errors import GraderFault
 
 
 class GradebookProcess:
@@ -55,7 +56,7 @@ class GradebookProcess:
         self._process.wait()
 
 
-class ProcessEnded(RuntimeError):
+class ProcessEnded(GraderFault):
     def __init__(self):
         super().__init__("the gradebook process ended unexpectedly (see its error above); "
                          "what was graded is cached: run the same command again")
@@ -78,7 +79,7 @@ class Reply:
 
 
 def _prepare(course, assignment):
-    from ..outputs import prepare
+    from .outputs import prepare
     return prepare(course, assignment)
 
 
@@ -107,7 +108,7 @@ def serve(fd: int) -> None:
 if __name__ == "__main__":
     serve(int(sys.argv[1]))
     # Every write is committed by now; skip tearing down nbgrader's and SQLAlchemy's
-    # modules, a third of a second that the grader would wait for.
+    # modules, which the grader would otherwise wait for.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

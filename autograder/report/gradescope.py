@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 
-from ..batch import write_atomically
+from ..files import write_atomically
 
 
 def gradescope_results(result) -> dict:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from ..batch import write_atomically
+from ..files import write_atomically
+from ..results import Status
 
 # Characters XML 1.0 cannot hold (a student's exception message may contain them).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -41,8 +42,8 @@ def _testcase(student: str, result, test) -> ET.Element:
     for name, value in (("score", "%g" % test.score), ("max_score", "%g" % test.max_score),
                         ("status", result.status)):
         ET.SubElement(properties, "property", name=name, value=value)
-    if result.status == "grader_error" or test.score < test.max_score:
-        kind = "error" if result.status == "grader_error" else "failure"
+    if result.status == Status.GRADER_ERROR or test.score < test.max_score:
+        kind = "error" if result.status == Status.GRADER_ERROR else "failure"
         message = test.message()
         if result.message:
             message += "\n\nGrading notes (%s): %s" % (result.status, result.message)

@@ -1,7 +1,33 @@
-"""Run student code in isolated child processes forked from a warm worker.
+"""The trust boundary: where student code runs, and the only way the grader talks to it.
 
-`client` is the grader's side, `zygote` the warm fork server, `child` the processes of
-one run, `isolation` the operating-system mechanisms, `framing` the socket messages.
+Everything in `inside/` runs beside student code; everything else here is the
+grader's (trusted) side. A test in tests/test_layout.py holds the two apart: nothing
+outside `sandbox/` imports `inside/`, and `inside/` imports nothing of the grader but
+the wire (`wire`, the plain-data format, and `framing`, its messages on a socket).
+
+Who runs where, for one submission::
+
+    grader (trusted: the checks, the reference solutions, every score and file)
+      | SandboxStudent (client.py): a request with a deadline, an answer read as plain data
+      v
+    zygote (inside/zygote.py): a warm fork server that imported NumPy / TensorFlow once;
+      |                        started with a clean environment, it holds nothing secret
+      v fork, per submission run
+    supervisor (inside/child.py): reports how the run ended; owns the cgroup
+      -> init: PID 1 of new namespaces; builds the allow-list filesystem
+           -> runner: resource limits, a fresh uid, then the student's cells and the
+              request loop (inside/handlers.py answers "call relu on this array")
+
+As root, the supervisor puts the run in a cgroup (memory, tasks, CPU share), and init
+and runner live in new mount, PID, network, IPC and UTS namespaces, the runner as a
+fresh unprivileged uid. As an ordinary user none of that is available today: the run
+gets rlimits and a private temporary folder, and every result records the
+`protections` it had.
+
+What crosses the boundary is plain data (`wire`): never pickle, size-capped, read
+through base types. A child that hangs, dies, floods or lies is a `ProcessLost`
+(a status for the student), never an exception of the grader. In a student's own
+kernel the same handlers answer in-process (`in_process.InProcessStudent`).
 """
 from .client import Limits, SandboxStudent, Zygote, ZygoteLost
 

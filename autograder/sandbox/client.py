@@ -20,14 +20,22 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .. import wire
-from ..student import ProcessLost, Student
-from . import framing
+from ..results import Status
+from . import framing, wire
+from .inside.isolation import RunGauge
+from .student import ProcessLost, Student
 
 SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL",
                 signal.SIGABRT: "an abort", signal.SIGXCPU: "the CPU-time limit",
                 signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception"}
 
+
+# A run still taking memory when its call's time is up is watched every OVERTIME_POLL
+# seconds while it takes at least OVERTIME_GROWTH more bytes each time (see
+# `Child.overtime`), for at most OVERTIME_FACTOR times the call's limit.
+OVERTIME_POLL = 0.2
+OVERTIME_GROWTH = 1 << 20
+OVERTIME_FACTOR = 10
 
 # The zygote's environment, set before it imports TensorFlow: one thread per pool (the
 # children run under a task limit), no C++ log noise, a non-interactive plot backend.
@@ -42,10 +50,6 @@ SANDBOX_ENVIRONMENT = {
     "KERAS_BACKEND": "tensorflow",
     "MPLBACKEND": "Agg",
 }
-
-
-# Requests that build or train Keras models get this many times the call timeout.
-OP_TIME_FACTORS = {"describe_model": 3, "model_behaviour": 3, "fit_reference_model": 6}
 
 
 @dataclass
@@ -78,7 +82,7 @@ class ZygoteLost(RuntimeError):
 
 
 class Zygote:
-    """A warm fork server process (see `zygote.py`), shared by this process's threads.
+    """A warm fork server process (see `inside/zygote.py`), shared by this process's threads.
 
     Creating one starts the process and returns at once; the first `spawn` waits
     until it has imported everything, so the import overlaps with whatever the
@@ -97,7 +101,7 @@ class Zygote:
                        if key in ("PATH", "LANG", "LC_ALL", "PYTHONPATH")}
         environment.update(SANDBOX_ENVIRONMENT)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.sandbox.zygote", str(theirs.fileno()),
+            [sys.executable, "-m", "autograder.sandbox.inside.zygote", str(theirs.fileno()),
              ",".join(self.preload)],
             pass_fds=[theirs.fileno()], cwd="/", env=environment,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -169,6 +173,31 @@ class Child:
         self.conn = conn
         self.status_fd = status_fd
         self._status = None
+        self.gauge = RunGauge(pid)
+
+    def overtime(self, cpu_at_start: float | None, limit: float) -> None:
+        """Past a call's deadline, let a run that is still taking memory go on until
+        it has had `limit` seconds of CPU time since the call began; return sooner if
+        it ends (the OOM killer) or answers, or stops taking memory.
+
+        Whether code that takes memory without end meets its memory limit or its time
+        limit first must not depend on how busy the machine is: on a loaded machine
+        (or a virtual one that hands out fresh memory slowly) it gets less CPU time per
+        second. So its time is counted here as CPU time, which is what the load takes
+        away. Code that takes no more memory (an infinite loop, a sleep) is stopped
+        after one look; the wall-clock bound only ends a run starved of CPU time.
+        """
+        memory = self.gauge.memory()
+        if memory is None or cpu_at_start is None:
+            return  # no memory cgroup: the kernel's limit is an rlimit, and fails at once
+        end = time.monotonic() + OVERTIME_FACTOR * limit
+        while (left := end - time.monotonic()) > 0:
+            if select.select([self.conn], [], [], min(left, OVERTIME_POLL))[0]:
+                return
+            now, cpu = self.gauge.memory(), self.gauge.cpu_seconds()
+            if now is None or now < memory + OVERTIME_GROWTH or cpu is None or cpu - cpu_at_start >= limit:
+                return
+            memory = now
 
     def ask(self, payload: bytes, deadline: float, max_bytes: int) -> bytes:
         try:
@@ -222,8 +251,10 @@ class Child:
 class SandboxStudent(Student):
     """A submission's code running in sandboxed children (see module docstring)."""
 
-    def __init__(self, zygote: Zygote, cells: list[tuple[str, str]], limits: Limits):
+    def __init__(self, zygote: Zygote, cells: list[tuple[str, str]], limits: Limits,
+                 time_factors: dict | None = None):
         self.zygote = zygote
+        self.time_factors = time_factors or {}  # request -> multiple of the call timeout
         self.cells = cells  # (name, source) in notebook order
         self.limits = limits
         self.deadline = time.monotonic() + limits.total_timeout
@@ -239,7 +270,7 @@ class SandboxStudent(Student):
     def request(self, op: str, **params) -> dict:
         self._ensure_child()
         what = params.get("function") or op
-        return self._ask({"op": op, **params}, "%s did not return" % what, OP_TIME_FACTORS.get(op, 1))
+        return self._ask({"op": op, **params}, "%s did not return" % what, self.time_factors.get(op, 1))
 
     # --- running the cells ---
 
@@ -264,23 +295,26 @@ class SandboxStudent(Student):
                     self.cell_errors[name] = _describe_error(response["error"])
 
     def _ask(self, request: dict, timeout_message: str, factor: float = 1) -> dict:
-        deadline = min(time.monotonic() + factor * self.limits.call_timeout, self.deadline)
+        started = time.monotonic()
+        deadline = min(started + factor * self.limits.call_timeout, self.deadline)
+        cpu_at_start = self.child.gauge.cpu_seconds()
         try:
             data = self.child.ask(wire.encode(request), deadline, self.limits.max_answer_mb << 20)
             return wire.decode(data, max_bytes=self.limits.max_answer_mb << 20)
         except framing.TimedOut:
+            self.child.overtime(cpu_at_start, deadline - started)
             status = self._lose_child(stop=True)
             limit = "the %g s limit" % (factor * self.limits.call_timeout)
             if time.monotonic() >= self.deadline:
                 limit = "the submission's %g s budget" % self.limits.total_timeout
-            raise self._lost(status, "timeout", "%s within %s (an infinite loop or a sleep?)"
+            raise self._lost(status, Status.TIMEOUT, "%s within %s (an infinite loop or a sleep?)"
                              % (timeout_message, limit))
         except framing.TooLarge as error:
             status = self._lose_child(stop=True)
-            raise self._lost(status, "crashed", "the answer was too large: %s" % error)
+            raise self._lost(status, Status.CRASHED, "the answer was too large: %s" % error)
         except (framing.ConnectionEnded, wire.Malformed) as error:
             status = self._lose_child(stop=isinstance(error, wire.Malformed))
-            raise self._lost(status, "crashed", "the process ended (%s)" % error
+            raise self._lost(status, Status.CRASHED, "the process ended (%s)" % error
                              if isinstance(error, framing.ConnectionEnded)
                              else "it sent a malformed answer (%s)" % error)
 
@@ -300,14 +334,14 @@ class SandboxStudent(Student):
         self.protections = status.get("protections", self.protections)
         self.peak_memory_mb = max(self.peak_memory_mb, status.get("max_memory_mb", 0.0))
 
-    def _lost(self, status: dict, default: str, message: str) -> ProcessLost:
+    def _lost(self, status: dict, default: Status, message: str) -> ProcessLost:
         kind, explanation = _interpret(status, default, message)
         self.losses.append((kind, explanation))
         return ProcessLost(kind, explanation)
 
     def _check_budget(self):
         if time.monotonic() >= self.deadline:
-            raise ProcessLost("timeout", "not run: the submission used up its %g s budget"
+            raise ProcessLost(Status.TIMEOUT, "not run: the submission used up its %g s budget"
                               % self.limits.total_timeout)
 
     def close(self):
@@ -316,24 +350,28 @@ class SandboxStudent(Student):
             self._note(child.stop())
 
 
-def _interpret(status: dict, default: str, message: str) -> tuple[str, str]:
+def _interpret(status: dict, default: Status, message: str) -> tuple[Status, str]:
     """The student status and message for a child that ended early.
 
     `default` and `message` say what the grader saw; how the child ended can say more
     (the out-of-memory killer, the CPU limit, a signal, an exit), except where the
-    grader stopped the child itself, which `status["stopped"]` records.
+    grader stopped the child itself, which `status["stopped"]` records. Evidence comes
+    before timing: a run the grader stopped for taking too long, but that had met its
+    memory limit (the kernel was reclaiming or choosing what to kill when the grader
+    stopped it), used up its memory.
     """
-    if status.get("oom_kills"):
-        return "memory_limit", "the code used more than the memory limit and was stopped"
+    if status.get("oom_kills") or (status.get("stopped") and default == Status.TIMEOUT
+                                   and status.get("memory_limit_reached")):
+        return Status.MEMORY_LIMIT, "the code used more than the memory limit and was stopped"
     if status.get("stopped"):
         return default, message
     sig = status.get("signal")
     if sig == signal.SIGXCPU:
-        return "timeout", "the code used up its CPU-time limit (an infinite loop?)"
+        return Status.TIMEOUT, "the code used up its CPU-time limit (an infinite loop?)"
     if sig is not None:
-        return "crashed", "the process was killed by %s" % SIGNAL_NAMES.get(sig, "signal %d" % sig)
+        return Status.CRASHED, "the process was killed by %s" % SIGNAL_NAMES.get(sig, "signal %d" % sig)
     if "exit_code" in status:
-        return "crashed", "the code ended the process itself (exit code %d), e.g. with os._exit" % status["exit_code"]
+        return Status.CRASHED, "the code ended the process itself (exit code %d), e.g. with os._exit" % status["exit_code"]
     return default, message
 
 
