@@ -1,8 +1,8 @@
 """Read a student's notebook without trusting it, and build the program to run.
 
-The program is what DESIGN.md calls the untrusted side's code: the *source* notebook's
-locked setup cells and the submission's solution cells, in the source's order. Test
-cells, and anything else the student added or changed, never run. Every way a file
+The program is all that the untrusted side runs (see `autograder.sandbox`): the
+*source* notebook's locked setup cells and the submission's solution cells, in the
+source's order. Test cells, and anything else the student added or changed, never run. Every way a file
 can be broken becomes `InvalidNotebook` with a message naming the problem.
 """
 from __future__ import annotations
@@ -90,11 +90,6 @@ def parse_notebook(data: bytes) -> dict:
     except RecursionError:
         raise InvalidNotebook("the notebook is not a notebook: its JSON is nested too deeply") from None
     return _checked_structure(notebook)
-
-
-def read_notebook(path: str, max_bytes: int = MAX_NOTEBOOK_BYTES) -> dict:
-    """A submitted notebook's JSON (see `read_submitted` and `parse_notebook`)."""
-    return parse_notebook(read_submitted(path, max_bytes))
 
 
 def _checked_structure(notebook) -> dict:
