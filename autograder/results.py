@@ -83,6 +83,7 @@ class StudentResult:
     message: str = ""
     tests: dict[str, TestResult] = field(default_factory=dict)
     protections: list[str] = field(default_factory=list)  # how the sandbox isolated the run
+    sandbox: str = ""  # the sandbox's tier (root, userns, none); "" in records older than tiers
     peak_memory_mb: float = 0.0
 
     @property
@@ -99,6 +100,7 @@ class StudentResult:
             "max_score": self.max_score,
             "status": self.status,
             "message": self.message,
+            "sandbox": self.sandbox,
             "tests": {grade_id: test.to_json() for grade_id, test in self.tests.items()},
         }
 
@@ -117,5 +119,5 @@ class StudentResult:
         }
         return cls(student=record["student"], assignment=record["assignment"],
                    status=Status(record["status"]), message=record["message"], tests=tests,
-                   protections=record.get("protections", []),
+                   protections=record.get("protections", []), sandbox=record.get("sandbox", ""),
                    peak_memory_mb=record.get("peak_memory_mb", 0.0))

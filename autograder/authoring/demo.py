@@ -8,9 +8,10 @@ wrong, blank, one that tries to cheat, one that hangs), grades them in the sandb
 from __future__ import annotations
 
 import os
+import sys
 import time
 
-from ..batch.grade import GradeOptions, grade
+from ..batch.grade import GradeOptions, check_sandbox, grade
 from ..course import Course
 from ..report.outputs import Outputs
 from ..sandbox import Limits
@@ -18,15 +19,18 @@ from . import examples
 from ..nbgrader_commands import new_course_copy
 
 
-def run_demo(source: Course, folder: str, assignments: list[str], workers: int, timeout: float) -> Course:
+def run_demo(source: Course, folder: str, assignments: list[str], workers: int, timeout: float,
+             unsafe: bool = False) -> Course:
     started = time.monotonic()
+    check_sandbox(unsafe, sys.stdout)  # before releasing anything
     print("Releasing %s into %s ..." % (", ".join(assignments), folder))
     course = new_course_copy(source, folder, assignments)
     for assignment in assignments:
         students = examples.write_class(course.root, assignment)
         print("\n== %s: %d example students (%s)" % (assignment, len(students), ", ".join(students)))
         results = grade(GradeOptions(assignment, course=course.root, workers=workers, force=True,
-                                     limits=Limits(call_timeout=timeout), outputs=Outputs(feedback=True)))
+                                     limits=Limits(call_timeout=timeout), outputs=Outputs(feedback=True),
+                                     unsafe=unsafe))
         for student, result in results.items():
             if result.message:
                 print("  %s: %s" % (student, result.message[:200]))

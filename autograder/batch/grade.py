@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..report import outputs
 from ..report.gradebook_process import GradebookProcess
 from ..results import StudentResult
-from ..sandbox import Limits
+from ..sandbox import Limits, refusal, remove_stale_cgroups, tier_in_force
 from .cache import ResultCache
 from .executors import runner
 from .jobs import find_submissions, students_who_submitted
@@ -35,6 +35,7 @@ class GradeOptions:
     scheduler: str | None = None  # the Dask scheduler's address
     shard: Shard | None = None  # grade only this shard, into its shard file
     outputs: outputs.Outputs = field(default_factory=outputs.Outputs)
+    unsafe: bool = False  # run student code even where there is no sandbox (tier "none")
 
 
 def grade(options: GradeOptions) -> dict[str, StudentResult]:
@@ -43,6 +44,7 @@ def grade(options: GradeOptions) -> dict[str, StudentResult]:
     if options.shard and options.outputs.requested():
         raise UsageError("--shard writes only its shard file: give %s to `merge`"
                          % ", ".join(options.outputs.requested()))
+    check_sandbox(options.unsafe, options.outputs.log)
     with WarmWorkers() as warm:
         run_jobs = runner(options.executor, options.workers, warm, options.scheduler)
         if options.executor == "local":
@@ -50,6 +52,19 @@ def grade(options: GradeOptions) -> dict[str, StudentResult]:
         if options.shard:
             return _grade_shard(course, options, run_jobs)
         return _grade_class(course, options, run_jobs)
+
+
+def check_sandbox(unsafe: bool, log) -> None:
+    """Say which sandbox tier is in force; refuse to run student code unconfined unless
+    `unsafe`; as root, remove the cgroups that crashed runs left behind."""
+    tier = tier_in_force()
+    print(tier.describe(), file=log)
+    if not tier.confines_files and not unsafe:
+        raise UsageError(refusal(tier))
+    if tier.name == "root":
+        stale = remove_stale_cgroups()
+        if stale:
+            print("removed %d cgroups left by an earlier run that crashed" % len(stale), file=log)
 
 
 def _grade_class(course, options, run_jobs) -> dict:

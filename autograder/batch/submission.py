@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import checks
 from ..notebooks.program import InvalidNotebook, build_program, parse_notebook
 from ..results import Status, StudentResult, TestResult
-from ..sandbox import SandboxStudent, ZygoteLost
+from ..sandbox import SandboxStudent, ZygoteLost, tier_in_force
 from .jobs import Job
 from .warm_workers import WarmWorkers
 
@@ -36,7 +36,7 @@ def submitted_program(job: Job):
 
 def _grade(job: Job, warm: WarmWorkers) -> StudentResult:
     declared = checks.declaration(job.assignment)
-    result = StudentResult(job.student, job.assignment)
+    result = StudentResult(job.student, job.assignment, sandbox=tier_in_force().name)
     try:
         program = submitted_program(job)
     except InvalidNotebook as problem:
@@ -69,6 +69,7 @@ def _explain(result: StudentResult, job: Job, program, student: SandboxStudent) 
             result.status = Status(test.process_failure)
     result.message = "; ".join(notes)
     result.protections = student.protections
+    result.sandbox = student.sandbox
     result.peak_memory_mb = student.peak_memory_mb
 
 

@@ -23,6 +23,7 @@ COMMANDS = {
     "demo": "release, fill in, grade and give feedback on an example class",
     "bench": "time this grader against nbgrader autograde on the same submissions",
     "assignments": "list the assignments this package grades, one per line",
+    "sandbox": "say which sandbox tier this host gives student code, and how to get a better one",
 }
 
 

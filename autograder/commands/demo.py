@@ -7,6 +7,7 @@ import tempfile
 from .. import checks
 from ..authoring.demo import run_demo
 from ..course import Course
+from . import options
 
 PACKAGE_COURSE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -18,10 +19,11 @@ def configure_parser(parser) -> None:
                         help="seconds a function may run before it counts as hanging (default %(default)g)")
     parser.add_argument("--assignment", action="append", dest="assignments", choices=checks.names(),
                         help="only this assignment (repeatable; default: all)")
+    options.add_unsafe(parser)
 
 
 def run(args) -> int:
     folder = args.dir or tempfile.mkdtemp(prefix="dlcourse-demo-")
     run_demo(Course.at(PACKAGE_COURSE), folder, args.assignments or list(checks.names()), args.workers,
-             args.timeout)
+             args.timeout, unsafe=args.unsafe)
     return 0

@@ -6,8 +6,10 @@ its own sandboxed process, on this machine's thread pool or on a Dask cluster
 `nbgrader generate_feedback`), grades/<assignment>.csv and .json, and on request
 JUnit XML, Gradescope results and a Markdown summary. With `--shard K/N` it grades
 only its share of the class and writes grades/<assignment>.shard-K-of-N.json, for
-`merge` to combine. Exit code: 0 when every submission got a result (whatever its
-score), 1 on a grader fault, 2 on bad usage.
+`merge` to combine. It says at its start which sandbox tier confines the code, and
+refuses to run without one (tier `none`) unless given `--unsafe`. Exit code: 0 when
+every submission got a result (whatever its score), 1 on a grader fault, 2 on bad
+usage (including that refusal).
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ def configure_parser(parser) -> None:
                         help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)")
     parser.add_argument("--shard", type=_shard_argument, metavar="K/N",
                         help="grade only shard K of N of the class, into grades/<assignment>.shard-K-of-N.json")
+    options.add_unsafe(parser)
     options.add_outputs(parser)
 
 
@@ -67,5 +70,5 @@ def run(args) -> int:
     results = grade(GradeOptions(
         assignment=args.assignment, course=args.course, workers=args.workers,
         students=tuple(args.students or ()), limits=limits, force=args.force, executor=args.executor,
-        scheduler=args.scheduler, shard=args.shard, outputs=options.outputs_of(args)))
+        scheduler=args.scheduler, shard=args.shard, outputs=options.outputs_of(args), unsafe=args.unsafe))
     return options.exit_code(results)

@@ -12,6 +12,12 @@ def add_assignment(parser) -> None:
     parser.add_argument("assignment", choices=checks.names())
 
 
+def add_unsafe(parser) -> None:
+    parser.add_argument("--unsafe", action="store_true",
+                        help="run student code even where this host gives no sandbox (tier 'none': "
+                             "it could read the answer key and use the network); see `sandbox`")
+
+
 def add_outputs(parser) -> None:
     parser.add_argument("--json", metavar="PATH", help="also write the grades as JSON here ('-' for stdout)")
     parser.add_argument("--junit", metavar="PATH", help="also write JUnit XML here (a testcase per student and test)")

@@ -1,4 +1,5 @@
-"""grades/<assignment>.csv (one row per student, one column per test) and the JSON document."""
+"""grades/<assignment>.csv (one row per student, one column per test, then the total, the
+message and the sandbox tier the student's code ran in) and the JSON document."""
 from __future__ import annotations
 
 import csv
@@ -20,11 +21,11 @@ def grades_json(assignment: str, results: dict) -> str:
 def grades_csv(results: dict, grade_ids: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", "status", *grade_ids, "total", "max_score", "message"])
+    writer.writerow(["student", "status", *grade_ids, "total", "max_score", "message", "sandbox"])
     for student, result in results.items():
         scores = ["%g" % result.tests[g].score if g in result.tests else "" for g in grade_ids]
         writer.writerow([student, result.status, *scores, "%g" % result.score, "%g" % result.max_score,
-                         result.message])
+                         result.message, result.sandbox])
     return buffer.getvalue()
 
 

@@ -18,11 +18,14 @@ Who runs where, for one submission::
            -> runner: resource limits, a fresh uid, then the student's cells and the
               request loop (inside/handlers.py answers "call relu on this array")
 
-As root, the supervisor puts the run in a cgroup (memory, tasks, CPU share), and init
-and runner live in new mount, PID, network, IPC and UTS namespaces, the runner as a
-fresh unprivileged uid. As an ordinary user none of that is available today: the run
-gets rlimits and a private temporary folder, and every result records the
-`protections` it had.
+How strongly depends on the tier this host gives (`tiers.py`, best first, found once
+per grader process and named in each child's configuration): `root` (the supervisor
+puts the run in a cgroup for memory, tasks and CPU share; init and runner live in new
+mount, PID, network, IPC and UTS namespaces, the runner as a fresh unprivileged uid);
+`userns` (an ordinary user: the same namespaces inside a new user namespace, the
+runner with no capabilities; no cgroups); `none` (rlimits and a private temporary
+folder only, which `grade` refuses without `--unsafe`). Every result records its
+`sandbox` tier and the `protections` it had.
 
 What crosses the boundary is plain data (`wire`): never pickle, size-capped, read
 through base types. A child that hangs, dies, floods or lies is a `ProcessLost`
@@ -30,5 +33,7 @@ through base types. A child that hangs, dies, floods or lies is a `ProcessLost`
 kernel the same handlers answer in-process (`in_process.InProcessStudent`).
 """
 from .client import Limits, SandboxStudent, Zygote, ZygoteLost
+from .tiers import TIERS, Tier, best_tier, refusal, remove_stale_cgroups, tier_in_force
 
-__all__ = ["Limits", "SandboxStudent", "Zygote", "ZygoteLost"]
+__all__ = ["Limits", "SandboxStudent", "Zygote", "ZygoteLost", "TIERS", "Tier", "best_tier", "refusal",
+           "remove_stale_cgroups", "tier_in_force"]

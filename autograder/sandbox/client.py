@@ -24,6 +24,7 @@ from ..results import Status
 from . import framing, wire
 from .inside.isolation import RunGauge
 from .student import ProcessLost, Student
+from .tiers import tier_in_force
 
 SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL",
                 signal.SIGABRT: "an abort", signal.SIGXCPU: "the CPU-time limit",
@@ -86,11 +87,13 @@ class Zygote:
 
     Creating one starts the process and returns at once; the first `spawn` waits
     until it has imported everything, so the import overlaps with whatever the
-    grader does meanwhile.
+    grader does meanwhile. Its children run in `tier` (a name of `tiers.TIERS`; by
+    default the tier in force in this process), which each child's configuration names.
     """
 
-    def __init__(self, preload=("numpy",)):
+    def __init__(self, preload=("numpy",), tier: str | None = None):
         self.preload = list(preload)
+        self.tier = tier or tier_in_force().name
         self._lock = threading.Lock()
         self._ready = False
         self._start()
@@ -128,7 +131,8 @@ class Zygote:
             with self._lock:
                 self._wait_until_ready()
                 try:
-                    socket.send_fds(self.control, [json.dumps(limits.config()).encode()],
+                    config = {**limits.config(), "tier": self.tier}
+                    socket.send_fds(self.control, [json.dumps(config).encode()],
                                     [theirs.fileno(), status_write])
                     reply = self.control.recv(4096)
                 except OSError as error:
@@ -263,6 +267,7 @@ class SandboxStudent(Student):
         self.bad_cells: set[str] = set()
         self.losses: list[tuple[str, str]] = []
         self.protections: list[str] = []
+        self.sandbox = zygote.tier  # the tier its runs had (as their supervisors report it)
         self.peak_memory_mb = 0.0
 
     # --- the Student interface ---
@@ -332,6 +337,7 @@ class SandboxStudent(Student):
 
     def _note(self, status):
         self.protections = status.get("protections", self.protections)
+        self.sandbox = status.get("sandbox", self.sandbox)
         self.peak_memory_mb = max(self.peak_memory_mb, status.get("max_memory_mb", 0.0))
 
     def _lost(self, status: dict, default: Status, message: str) -> ProcessLost:

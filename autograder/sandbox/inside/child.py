@@ -4,8 +4,15 @@
                  -> init (root, PID 1 of new namespaces: hides files, mounts /proc)
                       -> runner (unprivileged uid: runs the student's cells, answers requests)
 
-The supervisor owns the cgroup and reports how the run ended on a status pipe; it
-kills everything when the grader sends it SIGTERM. The init process prepares the
+That is the `root` tier. The grader's configuration names the tier (it is never read
+from the environment here): in the `userns` tier the supervisor, an ordinary user,
+makes the namespaces inside a new user namespace, init builds the same filesystem with
+the capabilities it has there, and the runner gives up every capability instead of
+changing uid; in the `none` tier there are no namespaces and the runner works in a
+temporary folder. Every tier sets the rlimits.
+
+The supervisor owns the cgroup (as root) and reports how the run ended on a status
+pipe; it kills everything when the grader sends it SIGTERM. The init process prepares the
 filesystem and waits: when it exits, the kernel kills every process left in the PID
 namespace, so nothing the student started can outlive the run. The runner executes the
 student's code and answers the grader's requests (see `handlers`) over a socket,
@@ -19,8 +26,6 @@ import json
 import os
 import shutil
 import signal
-import site
-import sys
 import tempfile
 import traceback
 
@@ -28,8 +33,6 @@ from .. import framing, wire
 from . import handlers, isolation
 
 WORKDIR = "/tmp/work"
-# The `autograder` package, which the runner imports from (three folders up from here).
-PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def supervise(config: dict, conn_fd: int, status_fd: int) -> None:
@@ -58,32 +61,42 @@ def supervise(config: dict, conn_fd: int, status_fd: int) -> None:
 def _supervise(config, conn_fd, status_fd, cleanups):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     isolation.die_with_parent()
+    tier = config.get("tier", "none")
     protections = []
     cgroup = None
-    if os.geteuid() == 0:
+    uid = None  # a fresh uid for the runner (as root)
+    if os.geteuid() == 0 and tier in ("root", "none"):
         isolation.protect_from_oom_killer()
         cgroup = isolation.Cgroup(isolation.run_name(os.getpid()), config["memory_mb"], config["max_tasks"])
         cgroup.add(os.getpid())
         protections += ["memory cgroup"] * cgroup.limits_memory + ["pids cgroup"] * cgroup.limits_tasks \
             + ["cpu cgroup"] * cgroup.shares_cpu
-    try:
+        # A uid of its own (the supervisor's pid is unique among live processes), so that
+        # per-user limits and permissions separate concurrent runs.
+        uid = config["uid_base"] + os.getpid()
+    if tier == "root":
         isolation.unshare_namespaces()
         protections.append("namespaces")
         workdir = WORKDIR
-    except OSError as error:
-        protections.append("no namespaces (%s)" % error.strerror)
+    elif tier == "userns":
+        if os.geteuid() == 0:  # forced on root: run as an ordinary user would
+            isolation.become_ordinary_user(config["uid_base"] + os.getpid())
+        isolation.unshare_user_namespaces()
+        protections += ["user namespace", "namespaces", "no capabilities"]
+        workdir = WORKDIR
+    elif tier == "none":
+        protections.append("no namespaces (tier none)")
         workdir = tempfile.mkdtemp(prefix="dlcourse-run-")
-    # A uid of its own (the supervisor's pid is unique among live processes), so that
-    # per-user limits and permissions separate concurrent runs.
-    uid = config["uid_base"] + os.getpid() if os.geteuid() == 0 else None
+    else:
+        raise ValueError("unknown sandbox tier %r" % tier)
     init = os.fork()
     if init == 0:
         os.close(status_fd)
-        _run_init(config, conn_fd, protections, cgroup, uid, workdir)
+        _run_init(config, conn_fd, tier, cgroup, uid, workdir)
     os.close(conn_fd)
     signal.signal(signal.SIGTERM, lambda *_: _kill(init))
     _, wait_status = os.waitpid(init, 0)
-    status = {"protections": protections, **_exit_info(wait_status)}
+    status = {"protections": protections, "sandbox": tier, **_exit_info(wait_status)}
     if cgroup is not None:
         status.update(cgroup.stats())
         cleanups.append(cgroup.remove)
@@ -109,7 +122,7 @@ def _exit_info(wait_status):
     return {"exit_code": code}
 
 
-def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
+def _run_init(config, conn_fd, tier, cgroup, uid, workdir):
     """PID 1 of the new namespaces: a minimal filesystem, then start the runner, reap.
 
     It dies with its supervisor: if the supervisor is killed (or the zygote, which
@@ -118,15 +131,15 @@ def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
     """
     try:
         isolation.die_with_parent()
-        if "namespaces" in protections:
-            isolation.enter_minimal_root(_paths_python_needs(), config["hidden"], config["tmp_size_mb"])
+        if tier in ("root", "userns"):
+            isolation.enter_minimal_root(isolation.paths_python_needs(), config["hidden"], config["tmp_size_mb"])
         os.makedirs(workdir, exist_ok=True)
         if uid is not None:
             os.chown(workdir, uid, uid)
         os.chdir(workdir)
         runner = os.fork()
         if runner == 0:
-            _run_runner(config, conn_fd, uid, cgroup)
+            _run_runner(config, conn_fd, tier, uid, cgroup)
         os.close(conn_fd)
         while True:  # reap everything; the runner's end is the namespace's end
             pid, wait_status = os.wait()
@@ -138,20 +151,9 @@ def _run_init(config, conn_fd, protections, cgroup, uid, workdir):
         os._exit(70)
 
 
-def _paths_python_needs():
-    """The Python installation and this package: what the interpreter may import from
-    later. Only paths inside the installation count (never "/" or a checkout that
-    `sys.path` may name), and none that holds an answer key."""
-    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
-    inside = [path for path in site.getsitepackages() + sys.path
-              if path and any(isolation.within(path, prefix) for prefix in prefixes)]
-    paths = prefixes + inside + [PACKAGE]
-    return [path for path in dict.fromkeys(os.path.abspath(p) for p in paths)
-            if path != "/" and os.path.isdir(path) and not os.path.isdir(os.path.join(path, "solutions"))]
-
-
-def _run_runner(config, conn_fd, uid, cgroup):
-    """The process that runs student code: limits, a fresh uid, then the request loop."""
+def _run_runner(config, conn_fd, tier, uid, cgroup):
+    """The process that runs student code: limits, a fresh uid (as root) or no
+    capabilities (in a user namespace), then the request loop."""
     try:
         workdir = os.getcwd()
         isolation.set_limits(
@@ -161,6 +163,8 @@ def _run_runner(config, conn_fd, uid, cgroup):
             data_mb=None if cgroup is not None and cgroup.limits_memory else config["memory_mb"])
         if uid is not None:
             isolation.drop_privileges(uid)
+        if tier == "userns":
+            isolation.drop_capabilities()  # so that nothing can undo the mounts
         isolation.die_with_parent()
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails, not kills
         _redirect_standard_streams(workdir, conn_fd)

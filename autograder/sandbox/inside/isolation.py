@@ -1,12 +1,13 @@
 """Operating-system isolation for a process that will run student code.
 
-Linux only, and only as root for the strong parts; each step says whether it worked so
-the grader can report what protected a run. The pieces, applied in a child before any
-student code runs:
+Linux only; each step says whether it worked so the grader can report what protected a
+run. The pieces, applied in a child before any student code runs:
 
 - namespaces (`unshare`): a new mount namespace (to hide files), PID namespace (the
   child sees only its own processes, and when it ends they all end), network namespace
-  (no interfaces but a down loopback), IPC and UTS;
+  (no interfaces but a down loopback), IPC and UTS. As root they are made directly; as
+  an ordinary user, inside a new user namespace whose creator holds capabilities over
+  them (enough for the mounts below), which the runner then gives up for good;
 - mounts: a new root that holds only the system folders and the Python installation,
   read-only (an allow-list: the course, other courses, home folders and the host's /tmp
   do not exist in there), a fresh /proc, and a small tmpfs as the working directory;
@@ -14,7 +15,10 @@ student code runs:
   limit on processes plus threads, and a fair share of the CPU for the run as a whole;
 - rlimits: CPU seconds, file size, open files, no core dumps (and processes or data
   size where there is no cgroup);
-- a fresh unprivileged uid, so nothing can undo the above.
+- a fresh unprivileged uid (as root), or no capabilities at all (in a user namespace),
+  so nothing can undo the above.
+
+`probe` tries the namespaces and the mounts in a throwaway process, as a run would.
 """
 from __future__ import annotations
 
@@ -22,26 +26,44 @@ import ctypes
 import errno
 import os
 import resource
+import select
 import signal
+import site
+import sys
 import time
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
-MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 18, 1 << 21
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_READ = 23
+PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+# The id that the runs of an ordinary user have inside their user namespace: any
+# unprivileged id (not 0), mapped to the grader's own uid and gid outside.
+USERNS_ID = 1000
+
+NAMESPACES = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
 
 # What a sandboxed child sees of the host, read-only: the system folders (programs,
 # libraries, configuration, /sys for CPU counts), plus the Python installation.
 SYSTEM_PATHS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/sys"]
 DEVICES = ["null", "zero", "full", "random", "urandom"]
 NEW_ROOT = "/tmp"  # where the new root is built, on its own tmpfs; the host's /tmp is never used
+
+# The `autograder` package, which the runner imports from (three folders up from here).
+PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 CGROUP_GROUP = "dlcourse-autograder"
@@ -58,9 +80,79 @@ def _check(result, what):
 
 
 def unshare_namespaces() -> None:
-    """New mount, PID, network, IPC and UTS namespaces (the next fork is PID 1)."""
-    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-    _check(_libc.unshare(flags), "unshare")
+    """New mount, PID, network, IPC and UTS namespaces (the next fork is PID 1); needs root."""
+    _check(_libc.unshare(NAMESPACES), "unshare")
+
+
+def unshare_user_namespaces(inside_id: int = USERNS_ID) -> None:
+    """The same namespaces, created inside a new user namespace (no root needed, where
+    the host allows unprivileged user namespaces).
+
+    The new namespaces belong to the new user namespace, in which this process has
+    every capability: enough to mount over them, nothing outside. The caller's uid and
+    gid appear inside as `inside_id`; `setgroups` is denied, as the kernel requires
+    before an unprivileged process may map its gid.
+    """
+    uid, gid = os.geteuid(), os.getegid()
+    _check(_libc.unshare(CLONE_NEWUSER | NAMESPACES), "unshare(user)")
+    for name, text in [("setgroups", "deny"), ("uid_map", "%d %d 1" % (inside_id, uid)),
+                       ("gid_map", "%d %d 1" % (inside_id, gid))]:
+        with open("/proc/self/" + name, "w") as handle:
+            handle.write(text)
+
+
+def become_ordinary_user(uid: int) -> None:
+    """Give up root for `uid` (and a gid of the same number, no supplementary groups),
+    as an ordinary user would run: used where the user-namespace tier is forced on root.
+    Stays dumpable, so that it may still write its own user namespace's maps."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl(DUMPABLE)")
+    die_with_parent()
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def drop_capabilities() -> None:
+    """End with no capabilities and no way to regain any: every capability out of the
+    bounding set, none effective, permitted, inheritable or ambient, and
+    `no_new_privs`. Then check that it is so."""
+    for cap in range(64):
+        present = _libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0)
+        if present < 0:
+            break  # past the last capability this kernel knows
+        if present:
+            _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "prctl(CAPBSET_DROP %d)" % cap)
+    _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(CAP_AMBIENT)")
+    header, data = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    no_new_privileges()
+    left = capabilities()
+    if any(left.values()):
+        raise OSError(errno.EPERM, "capabilities are left: %s" % left)
+
+
+def capabilities() -> dict:
+    """This process's capability sets, as masks (bounding read through prctl)."""
+    header, data = _CapHeader(LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(_libc.capget(ctypes.byref(header), data), "capget")
+    bounding = 0
+    for cap in range(64):
+        present = _libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0)
+        if present < 0:
+            break
+        bounding |= present << cap
+    mask = lambda name: getattr(data[0], name) | getattr(data[1], name) << 32  # noqa: E731
+    return {"effective": mask("effective"), "permitted": mask("permitted"),
+            "inheritable": mask("inheritable"), "bounding": bounding}
 
 
 def die_with_parent(enabled: bool = True) -> None:
@@ -87,7 +179,8 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
     answer key in a world-readable folder, not the host's /tmp. The new root is built
     on a tmpfs mounted over /tmp (visible only in this mount namespace), and the kept
     paths are opened first, so they may lie under /tmp (a virtualenv in a checkout).
-    The runner later drops root, so the chroot cannot be undone.
+    The runner later drops root (or, in a user namespace, every capability), so the
+    chroot cannot be undone.
     """
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     sources = []
@@ -109,13 +202,23 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
             continue
         os.makedirs(target, exist_ok=True)
         _mount("/proc/self/fd/%d" % source, target, None, MS_BIND | MS_REC)
-        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _kept_flags(target))
         os.close(source)
     _add_devices(NEW_ROOT + "/dev")
     os.makedirs(NEW_ROOT + "/proc")
     os.chroot(NEW_ROOT)
     os.chdir("/")
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
+def _kept_flags(path):
+    """The flags of the mount at `path` that a remount must keep (nodev, noexec and the
+    atime mode): in a user namespace the kernel locks those of the host's mounts, and
+    refuses a remount that would clear them."""
+    flags = os.statvfs(path).f_flag
+    kept = [(os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME),
+            (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME)]
+    return sum(mount_flag for stat_flag, mount_flag in kept if flags & stat_flag)
 
 
 def _add_devices(folder):
@@ -128,6 +231,18 @@ def _add_devices(folder):
     for name, link in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
                        ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
         os.symlink(link, os.path.join(folder, name))
+
+
+def paths_python_needs() -> list[str]:
+    """The Python installation and this package: what the interpreter may import from
+    later. Only paths inside the installation count (never "/" or a checkout that
+    `sys.path` may name), and none that holds an answer key."""
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix]
+    inside = [path for path in site.getsitepackages() + sys.path
+              if path and any(within(path, prefix) for prefix in prefixes)]
+    paths = prefixes + inside + [PACKAGE]
+    return [path for path in dict.fromkeys(os.path.abspath(p) for p in paths)
+            if path != "/" and os.path.isdir(path) and not os.path.isdir(os.path.join(path, "solutions"))]
 
 
 def _safe_to_keep(keep, hidden):
@@ -297,10 +412,26 @@ class RunGauge:
         return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def remove_stale_cgroups() -> list[str]:
+    """Remove the groups that crashed runs left under every controller; returns their paths."""
+    removed = []
+    for controller in ("memory", "pids", "cpu"):
+        parent = os.path.join(CGROUP_ROOT, controller, CGROUP_GROUP)
+        if os.path.isdir(parent):
+            removed += _remove_stale_groups(parent)
+    return removed
+
+
 def _remove_stale_groups(parent):
     """Groups left by supervisors that were killed before they could clean up
-    (named run-<pid> after their supervisor; an empty group of a dead pid is stale)."""
-    for name in os.listdir(parent):
+    (named run-<pid> after their supervisor; an empty group of a dead pid is stale;
+    one that still holds a process is kept, as the kernel refuses to remove it)."""
+    removed = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return removed
+    for name in names:
         if not name.startswith("run-") or not name[4:].isdigit():
             continue
         try:
@@ -308,10 +439,12 @@ def _remove_stale_groups(parent):
         except ProcessLookupError:
             try:
                 os.rmdir(os.path.join(parent, name))
+                removed.append(os.path.join(parent, name))
             except OSError:
                 pass
         except PermissionError:
             pass
+    return removed
 
 
 def _write_quietly(folder, filename, value):
@@ -342,3 +475,83 @@ def protect_from_oom_killer() -> None:
             handle.write("-1000")
     except OSError:
         pass
+
+
+# --- what this host allows: tried in a throwaway process -----------------------------
+
+def probe(tier: str, uid_base: int = 200000, timeout: float = 20.0) -> str | None:
+    """Whether runs of `tier` ("root" or "userns") can be set up here: None if they
+    can, else why not.
+
+    A forked process makes the namespaces as a run's supervisor does (for "userns" as
+    root, after becoming an ordinary uid, as a run does), and its child, PID 1 of the
+    new PID namespace, builds the allow-list root as a run's init does (and for
+    "userns" then drops every capability, as a runner does). They report on a pipe
+    and exit; nothing of them outlives the probe.
+    """
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            _probe_in_child(tier, uid_base, write_fd)
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    chunks, deadline = [], time.monotonic() + timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            if select.select([read_fd], [], [], left)[0]:
+                chunk = os.read(read_fd, 4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        else:
+            chunks.append(b"the probe did not finish within %g s\n" % timeout)
+    finally:
+        os.close(read_fd)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    lines = b"".join(chunks).decode(errors="replace").splitlines()
+    if lines == ["ok"]:
+        return None
+    return next((line for line in lines if line != "ok"), "the probe ended without a report")
+
+
+def _probe_in_child(tier, uid_base, write_fd):
+    def report(text):
+        os.write(write_fd, text.encode(errors="replace")[:2000] + b"\n")
+
+    try:
+        die_with_parent()
+        if tier == "root":
+            if os.geteuid() != 0:
+                raise OSError(errno.EPERM, "not running as root")
+            unshare_namespaces()
+        else:
+            if os.geteuid() == 0:
+                become_ordinary_user(uid_base + os.getpid())
+            unshare_user_namespaces()
+        init = os.fork()
+        if init == 0:
+            try:
+                enter_minimal_root(paths_python_needs(), [], 1)
+                if tier != "root":
+                    drop_capabilities()
+                report("ok")
+            except BaseException as error:  # noqa: BLE001
+                report(_reason(error))
+            finally:
+                os._exit(0)
+        os.waitpid(init, 0)
+    except BaseException as error:  # noqa: BLE001
+        report(_reason(error))
+
+
+def _reason(error):
+    if isinstance(error, OSError) and error.filename is None and error.strerror:
+        return error.strerror
+    return "%s: %s" % (type(error).__name__, error)
