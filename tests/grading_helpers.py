@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import stat
+import sys
 import warnings
 
 from autograder.authoring import examples
@@ -94,3 +95,68 @@ def gradebook_submissions(course: Course) -> list:
     with warnings.catch_warnings(), Gradebook(course.db_url) as gb:
         warnings.simplefilter("ignore", SAWarning)
         return [submission.student_id for submission in gb.assignment_submissions(ASSIGNMENT)]
+
+
+# --- grading as an ordinary user (the suite itself runs as root in CI) -----------------
+
+NOBODY = 65534
+
+
+def folders_closed_to_others(path: str) -> dict:
+    """{folder: [the entries below it on the way to `path`]} for the folders on the way
+    to `path` that other users may not enter (e.g. a Python installed under /root)."""
+    closed = {}
+    parts = os.path.realpath(path).split(os.sep)
+    for depth in range(2, len(parts)):
+        folder = os.sep.join(parts[:depth])
+        if not os.stat(folder).st_mode & stat.S_IXOTH:
+            closed.setdefault(folder, []).append(os.sep.join(parts[:depth + 1]))
+            break
+    return closed
+
+
+def as_unprivileged(uid: int = NOBODY, reveal: tuple = ()):
+    """A `preexec_fn` that makes the child `uid` (its own gid, no supplementary groups).
+
+    The Python installation must be usable by that uid: where it lies in a folder closed
+    to others (this package's test machines keep it under /root), the child first gets
+    a mount namespace of its own in which that folder is an empty tmpfs holding only the
+    installation. Nothing else of the host changes, and nothing it owns is opened to anyone.
+    """
+    from autograder.sandbox.inside import isolation
+    closed = {}
+    for path in (sys.executable, sys.base_prefix, sys.prefix) + tuple(reveal):
+        for folder, entries in folders_closed_to_others(path).items():
+            closed.setdefault(folder, set()).update(entries)
+
+    def become():
+        if closed:
+            isolation._check(isolation._libc.unshare(isolation.CLONE_NEWNS), "unshare")
+            isolation._mount(None, "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
+            for folder, entries in closed.items():
+                fds = {entry: os.open(entry, os.O_PATH) for entry in sorted(entries)}
+                isolation._mount("tmpfs", folder, "tmpfs", isolation.MS_NOSUID | isolation.MS_NODEV, "mode=755")
+                for entry, fd in fds.items():
+                    os.makedirs(entry)
+                    isolation._mount("/proc/self/fd/%d" % fd, entry, None, isolation.MS_BIND | isolation.MS_REC)
+                    os.close(fd)
+        os.setgid(uid)
+        os.setgroups([])
+        os.setuid(uid)
+    return become
+
+
+def unprivileged_environment(home: str) -> dict:
+    """A plain user's environment: this Python's bin on PATH, the checkout on PYTHONPATH,
+    and no sandbox switch (the grader must find its tier itself)."""
+    keep = {key: value for key, value in os.environ.items()
+            if key in ("LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND")}
+    return {**keep, "HOME": home, "PYTHONPATH": REPO,
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + "/usr/local/bin:/usr/bin:/bin"}
+
+
+def give_to(folder: str, uid: int = NOBODY) -> None:
+    """chown -R `folder` to `uid` (and the gid of the same number)."""
+    for root, folders, files in os.walk(folder):
+        for name in [root] + [os.path.join(root, entry) for entry in folders + files]:
+            os.lchown(name, uid, uid)
