@@ -160,3 +160,45 @@ def give_to(folder: str, uid: int = NOBODY) -> None:
     for root, folders, files in os.walk(folder):
         for name in [root] + [os.path.join(root, entry) for entry in folders + files]:
             os.lchown(name, uid, uid)
+
+
+def run_unprivileged(command, uid: int = NOBODY, **kwargs):
+    """`command` run as `uid` (see `as_unprivileged`), its output captured."""
+    import subprocess
+    return subprocess.run(command, preexec_fn=as_unprivileged(uid), capture_output=True, text=True,
+                          timeout=1800, **kwargs)
+
+
+def unprivileged_folder(prefix: str) -> tuple[str, str]:
+    """A new folder under /tmp owned by uid 65534 (the suite's own temporary folders are
+    closed to others), with a home folder in it: (folder, home)."""
+    import tempfile
+    folder = tempfile.mkdtemp(prefix=prefix)
+    home = os.path.join(folder, "home")
+    os.makedirs(home)
+    give_to(folder)
+    os.chmod(folder, 0o755)
+    return folder, home
+
+
+def why_no_userns_for_nobody(home: str) -> str | None:
+    """None if uid 65534 runs this Python and gets the `userns` tier here; else why not."""
+    environment = unprivileged_environment(home)
+    done = run_unprivileged([sys.executable, "-c", "import autograder, numpy; print(autograder.__file__)"],
+                            cwd=home, env=environment)
+    if done.returncode != 0 or done.stdout.strip() != os.path.join(REPO, "autograder", "__init__.py"):
+        return "uid %d cannot run this Python and package: %s" % (NOBODY, (done.stdout + done.stderr)[-2000:])
+    done = run_unprivileged([sys.executable, "-m", "autograder", "sandbox"], cwd=home, env=environment)
+    if "sandbox tier: userns" not in done.stdout:
+        return "uid %d gets no user-namespace sandbox here:\n%s" % (NOBODY, done.stdout + done.stderr)
+    return None
+
+
+def require_userns_for_nobody(home: str) -> None:
+    """Skip where an ordinary user gets no sandbox, but fail in CI (CI=true), which must test it."""
+    import pytest
+    why = why_no_userns_for_nobody(home)
+    if why and os.environ.get("CI", "").lower() == "true":
+        pytest.fail(why)
+    if why:
+        pytest.skip(why)

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import pytest
@@ -19,19 +18,17 @@ from autograder.authoring import examples
 from autograder.errors import UsageError
 from autograder.report.grades import grades_csv, grades_json
 from autograder.report.table import summary_table
-from autograder.results import CaseResult, Status, StudentResult, TestResult
+from autograder.results import CaseResult, StudentResult, TestResult
 from autograder.sandbox import Limits, SandboxStudent, Zygote, tier_in_force
 from autograder.sandbox.inside import isolation
 from autograder.sandbox.tiers import ENVIRONMENT_SWITCH, select_tier
 
 from attacks import ASSIGNMENT, ATTACKS, POINTS
 from course_helpers import autograder_command
-from grading_helpers import (NOBODY, REPO, as_unprivileged, changed_files, file_hashes, give_to, outside_outputs,
-                             released_course, unprivileged_environment)
+from grading_helpers import (REPO, changed_files, file_hashes, give_to, outside_outputs, released_course,
+                             require_userns_for_nobody, run_unprivileged, unprivileged_environment,
+                             unprivileged_folder)
 from test_attacks import CONTROLS, MARK, _listen, _messages, _placed, _submit
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
 
 # --- (a) which tier: best first, or the switch's ------------------------------------------
 
@@ -219,36 +216,11 @@ UNPRIVILEGED_ATTACKS = ["reads_solutions_by_absolute_path", "reads_solutions_by_
                         "unmounts_the_hiding_in_a_user_namespace", "leaves_a_daemon_behind"]
 
 
-def unprivileged(command, **kwargs):
-    """`command` run as uid 65534, in an environment of its own."""
-    return subprocess.run(command, preexec_fn=as_unprivileged(NOBODY), capture_output=True, text=True,
-                          timeout=900, **kwargs)
-
-
-def require_userns_for_nobody(home):
-    """Skip (outside CI) or fail (in CI) where an ordinary user gets no sandbox."""
-    environment = unprivileged_environment(home)
-    done = unprivileged([sys.executable, "-c", "import autograder, numpy; print(autograder.__file__)"],
-                        cwd=home, env=environment)
-    assert done.returncode == 0, "uid %d cannot run this Python: %s" % (NOBODY, done.stderr[-2000:])
-    assert done.stdout.strip() == os.path.join(REPO, "autograder", "__init__.py")
-    done = unprivileged([sys.executable, "-m", "autograder", "sandbox"], cwd=home, env=environment)
-    if "sandbox tier: userns" not in done.stdout:
-        message = "uid %d gets no user-namespace sandbox here:\n%s" % (NOBODY, done.stdout + done.stderr)
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def unprivileged_batch(tmp_path_factory):
     """A class of one full-marks student, the controls and some attacks, graded by uid 65534."""
-    folder = tempfile.mkdtemp(prefix="dlcourse-nobody-")
+    folder, home = unprivileged_folder("dlcourse-nobody-")
     try:
-        home = os.path.join(folder, "home")
-        os.makedirs(home)
-        give_to(folder)
-        os.chmod(folder, 0o755)
         require_userns_for_nobody(home)
         course = released_course(tmp_path_factory, "nobody", into=os.path.join(folder, "course"))
         released = examples.released_notebook(course.root, ASSIGNMENT)
@@ -264,7 +236,7 @@ def unprivileged_batch(tmp_path_factory):
         before = {**file_hashes(course.root), **{"REPO/solutions/" + path: digest for path, digest
                                                  in file_hashes(os.path.join(REPO, "solutions")).items()}}
         started = time.monotonic()
-        done = unprivileged([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--course", course.root,
+        done = run_unprivileged([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--course", course.root,
                              "--timeout", "5", "--json", "-"], cwd=course.root, env=unprivileged_environment(home))
         seconds = time.monotonic() - started
         server.close()

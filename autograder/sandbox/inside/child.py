@@ -82,6 +82,7 @@ def _supervise(config, conn_fd, status_fd, cleanups):
         if os.geteuid() == 0:  # forced on root: run as an ordinary user would
             isolation.become_ordinary_user(config["uid_base"] + os.getpid())
         isolation.unshare_user_namespaces()
+        isolation.die_with_parent()  # (kept by the kernel here; set again in case it is not)
         protections += ["user namespace", "namespaces", "no capabilities"]
         workdir = WORKDIR
     elif tier == "none":
