@@ -237,7 +237,8 @@ def unprivileged_batch(tmp_path_factory):
                                                  in file_hashes(os.path.join(REPO, "solutions")).items()}}
         started = time.monotonic()
         done = run_unprivileged([sys.executable, "-m", "autograder", "grade", ASSIGNMENT, "--course", course.root,
-                             "--timeout", "5", "--json", "-"], cwd=course.root, env=unprivileged_environment(home))
+                                 "--timeout", "5", "--json", "-"], cwd=course.root,
+                                env=unprivileged_environment(home))
         seconds = time.monotonic() - started
         server.close()
         after = {**file_hashes(course.root), **{"REPO/solutions/" + path: digest for path, digest

@@ -69,6 +69,7 @@ def _supervise(config, conn_fd, status_fd, cleanups):
         isolation.protect_from_oom_killer()
         cgroup = isolation.Cgroup(isolation.run_name(os.getpid()), config["memory_mb"], config["max_tasks"])
         cgroup.add(os.getpid())
+        cleanups.append(cgroup.remove)  # also if what follows fails
         protections += ["memory cgroup"] * cgroup.limits_memory + ["pids cgroup"] * cgroup.limits_tasks \
             + ["cpu cgroup"] * cgroup.shares_cpu
         # A uid of its own (the supervisor's pid is unique among live processes), so that
@@ -100,7 +101,6 @@ def _supervise(config, conn_fd, status_fd, cleanups):
     status = {"protections": protections, "sandbox": tier, **_exit_info(wait_status)}
     if cgroup is not None:
         status.update(cgroup.stats())
-        cleanups.append(cgroup.remove)
     if workdir != WORKDIR:
         cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     return status
