@@ -176,7 +176,8 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
     and a small private /tmp; then chroot into it.
 
     Nothing else of the host exists in there: not the course, not another course's
-    answer key in a world-readable folder, not the host's /tmp. The new root is built
+    answer key in a world-readable folder, not the host's /tmp; and nothing but /tmp is
+    writable. The new root is built
     on a tmpfs mounted over /tmp (visible only in this mount namespace), and the kept
     paths are opened first, so they may lie under /tmp (a virtualenv in a checkout).
     The runner later drops root (or, in a user namespace, every capability), so the
@@ -206,6 +207,10 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
         os.close(source)
     _add_devices(NEW_ROOT + "/dev")
     os.makedirs(NEW_ROOT + "/proc")
+    # The skeleton read-only: in a user namespace the folders made above belong to the
+    # runner's own uid, which could otherwise write beside the kept paths (only /tmp is
+    # the run's to write).
+    _mount(None, NEW_ROOT, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chroot(NEW_ROOT)
     os.chdir("/")
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
