@@ -148,9 +148,11 @@ def as_unprivileged(uid: int = NOBODY, reveal: tuple = ()):
 
 def unprivileged_environment(home: str) -> dict:
     """A plain user's environment: this Python's bin on PATH, the checkout on PYTHONPATH,
-    and no sandbox switch (the grader must find its tier itself)."""
+    the suite's own Python settings (as the grader run as root gets them) and no sandbox
+    switch (the grader must find its tier itself)."""
     keep = {key: value for key, value in os.environ.items()
-            if key in ("LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND")}
+            if key in ("LANG", "LC_ALL", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND",
+                       "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED")}
     return {**keep, "HOME": home, "PYTHONPATH": REPO,
             "PATH": os.path.dirname(sys.executable) + os.pathsep + "/usr/local/bin:/usr/bin:/bin"}
 

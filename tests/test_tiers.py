@@ -18,7 +18,8 @@ from autograder.authoring import examples
 from autograder.errors import UsageError
 from autograder.report.grades import grades_csv, grades_json
 from autograder.report.table import summary_table
-from autograder.results import CaseResult, StudentResult, TestResult
+from autograder import results
+from autograder.results import CaseResult, StudentResult
 from autograder.sandbox import Limits, SandboxStudent, Zygote, tier_in_force
 from autograder.sandbox.inside import isolation
 from autograder.sandbox.tiers import ENVIRONMENT_SWITCH, select_tier
@@ -164,7 +165,7 @@ def test_the_sandbox_command_says_what_the_host_gives(tmp_path):
 # --- results record their tier -------------------------------------------------------------
 
 def a_result(**changes):
-    test = TestResult("test_relu", 1, cases=[CaseResult("x", True)])
+    test = results.TestResult("test_relu", 1, cases=[CaseResult("x", True)])
     return StudentResult("ana", ASSIGNMENT, tests={"test_relu": test}, protections=["namespaces"], **changes)
 
 
