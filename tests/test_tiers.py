@@ -82,6 +82,26 @@ def test_the_grader_reads_the_switch(monkeypatch):
     assert not tier_in_force().forced
 
 
+def test_the_probe_says_why_the_kernel_refuses_a_tier():
+    """A chrooted process may not make a user namespace (the kernel's rule): the probe,
+    run from one, must report the refusal rather than a tier."""
+    if os.geteuid() != 0:
+        pytest.skip("chroot needs root")
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chroot("/usr")
+            os.write(write_fd, json.dumps(isolation.probe("userns")).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd) as handle:
+        why = json.loads(handle.read() or '"no report"')
+    os.waitpid(pid, 0)
+    assert why == "unshare(user): Operation not permitted"
+
+
 # --- the child runs in the tier its configuration names ----------------------------------
 
 def run_in(tier, code, function="f"):
