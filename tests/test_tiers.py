@@ -164,6 +164,22 @@ def test_without_a_sandbox_grade_refuses_unless_unsafe(small_class):
         assert {row["student"]: row["sandbox"] for row in csv.DictReader(handle)} == {"blank": "none", "full": "none"}
 
 
+def test_a_process_that_grades_without_a_sandbox_refuses_too_unless_unsafe(small_class, monkeypatch):
+    """A Dask worker may have less than the grader that checked its own host."""
+    from autograder.batch.jobs import find_submissions
+    from autograder.batch.submission import grade_submission
+    from autograder.batch.warm_workers import WarmWorkers
+    monkeypatch.setenv(ENVIRONMENT_SWITCH, "none")
+    job = next(job for job in find_submissions(small_class, ASSIGNMENT, ["full"], Limits(call_timeout=5)))
+    with WarmWorkers() as warm:
+        refused = grade_submission(job, warm)
+        assert (refused.status, refused.score) == ("grader_error", 0)
+        assert "refusing to run student code without a sandbox" in refused.message
+        job.limits.unsafe = True
+        graded = grade_submission(job, warm)
+    assert (graded.status, graded.score, graded.sandbox) == ("graded", 10, "none")
+
+
 def test_without_a_sandbox_demo_refuses_before_doing_anything(tmp_path):
     done = autograder_command("demo", "--assignment", ASSIGNMENT, "--dir", str(tmp_path / "demo"), cwd=str(tmp_path),
                               env={**os.environ, ENVIRONMENT_SWITCH: "none"})

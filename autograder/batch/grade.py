@@ -45,6 +45,7 @@ def grade(options: GradeOptions) -> dict[str, StudentResult]:
         raise UsageError("--shard writes only its shard file: give %s to `merge`"
                          % ", ".join(options.outputs.requested()))
     check_sandbox(options.unsafe, options.outputs.log)
+    options.limits.unsafe = options.unsafe  # for the processes that grade (a Dask worker checks again)
     with WarmWorkers() as warm:
         run_jobs = runner(options.executor, options.workers, warm, options.scheduler)
         if options.executor == "local":

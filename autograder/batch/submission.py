@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import checks
 from ..notebooks.program import InvalidNotebook, build_program, parse_notebook
 from ..results import Status, StudentResult, TestResult
-from ..sandbox import SandboxStudent, ZygoteLost, tier_in_force
+from ..sandbox import SandboxStudent, ZygoteLost, refusal, tier_in_force
 from .jobs import Job
 from .warm_workers import WarmWorkers
 
@@ -36,7 +36,11 @@ def submitted_program(job: Job):
 
 def _grade(job: Job, warm: WarmWorkers) -> StudentResult:
     declared = checks.declaration(job.assignment)
-    result = StudentResult(job.student, job.assignment, sandbox=tier_in_force().name)
+    tier = tier_in_force()
+    if not tier.confines_files and not job.limits.unsafe:
+        # The grader checked its own host; this process (a Dask worker) may have less.
+        return failed_result(job, Status.GRADER_ERROR, refusal(tier))
+    result = StudentResult(job.student, job.assignment, sandbox=tier.name)
     try:
         program = submitted_program(job)
     except InvalidNotebook as problem:

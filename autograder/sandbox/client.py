@@ -68,6 +68,7 @@ class Limits:
     max_restarts: int = 4
     uid_base: int = 200000
     hidden: list = field(default_factory=list)
+    unsafe: bool = False  # may run where the host gives no sandbox (tier "none"): --unsafe
 
     def config(self) -> dict:
         return {"memory_mb": self.memory_mb, "max_tasks": self.max_tasks,
