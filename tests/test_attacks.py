@@ -200,15 +200,20 @@ def test_nobody_reached_the_network(batch):
 
 @pytest.mark.slow
 def test_nothing_an_attacker_started_outlives_the_batch(batch):
-    leftovers = []
+    assert marked_processes() == []
+
+
+def marked_processes() -> list[str]:
+    """The pids of the processes whose command line carries this batch's MARK."""
+    found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as handle:
                 if MARK.encode() in handle.read():
-                    leftovers.append(pid)
+                    found.append(pid)
         except OSError:
             pass
-    assert leftovers == []
+    return found
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from course_helpers import autograder_command
 from grading_helpers import (REPO, changed_files, file_hashes, give_to, outside_outputs, released_course,
                              require_userns_for_nobody, run_unprivileged, unprivileged_environment,
                              unprivileged_folder)
-from test_attacks import CONTROLS, MARK, _listen, _messages, _placed, _submit
+from test_attacks import CONTROLS, MARK, _listen, _messages, _placed, _submit, marked_processes
 
 # --- (a) which tier: best first, or the switch's ------------------------------------------
 
@@ -319,12 +319,4 @@ def test_in_the_userns_tier_nothing_leaks_out(unprivileged_batch):
     assert outside_outputs(unprivileged_batch["changed"]) == []  # the course, its cache, the answer key
     assert unprivileged_batch["calls"] == []  # the loopback listener
     assert not [name for name in os.listdir("/tmp") if MARK in name]
-    leftovers = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as handle:
-                if MARK.encode() in handle.read():
-                    leftovers.append(pid)
-        except OSError:
-            pass
-    assert leftovers == []
+    assert marked_processes() == []
