@@ -123,13 +123,27 @@ def as_unprivileged(uid: int = NOBODY, reveal: tuple = ()):
     a mount namespace of its own in which that folder is an empty tmpfs holding only the
     installation. Nothing else of the host changes, and nothing it owns is opened to anyone.
     """
+    reveal_installation = installation_revealed(reveal)
+
+    def become():
+        reveal_installation()
+        os.setgid(uid)
+        os.setgroups([])
+        os.setuid(uid)
+    return become
+
+
+def installation_revealed(reveal: tuple = ()):
+    """A function that, as root, gives the calling process a mount namespace of its own
+    in which the folders closed to others on the way to the Python installation (and
+    to `reveal`) are empty tmpfs holding only what lies on that way (see `as_unprivileged`)."""
     from autograder.sandbox.inside import isolation
     closed = {}
     for path in (sys.executable, sys.base_prefix, sys.prefix) + tuple(reveal):
         for folder, entries in folders_closed_to_others(path).items():
             closed.setdefault(folder, set()).update(entries)
 
-    def become():
+    def reveal_installation():
         if closed:
             isolation._check(isolation._libc.unshare(isolation.CLONE_NEWNS), "unshare")
             isolation._mount(None, "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
@@ -140,10 +154,7 @@ def as_unprivileged(uid: int = NOBODY, reveal: tuple = ()):
                     os.makedirs(entry)
                     isolation._mount("/proc/self/fd/%d" % fd, entry, None, isolation.MS_BIND | isolation.MS_REC)
                     os.close(fd)
-        os.setgid(uid)
-        os.setgroups([])
-        os.setuid(uid)
-    return become
+    return reveal_installation
 
 
 def unprivileged_environment(home: str) -> dict:

@@ -50,7 +50,8 @@ def test_the_best_tier_the_host_gives_is_chosen():
     assert tier.name == "userns" and tier.missing == (("root", "mount: Operation not permitted"),)
     probe = probes(userns=None)  # root is never tried without root
     assert select_tier(None, False, probe).name == "userns" and probe.tried == ["userns"]
-    tier = select_tier(None, False, probes(userns="unshare(user): Operation not permitted"))
+    tier = select_tier(None, False, probes(userns="unshare(user): Operation not permitted",
+                                           landlock="Landlock is not available in this kernel"))
     assert tier.name == "none" and not tier.confines_files and not tier.forced
     assert "unshare(user): Operation not permitted" in tier.describe() and "NOT confined" in tier.describe()
 
@@ -68,7 +69,7 @@ def test_the_switch_forces_a_tier():
 @pytest.mark.parametrize("forced, is_root, why_not, says", [
     ("root", False, {}, "not running as root"),
     ("userns", False, {"userns": "unshare(user): Operation not permitted"}, "Operation not permitted"),
-    ("chroot", True, {}, "expected one of root, userns, none"),
+    ("chroot", True, {}, "expected one of root, userns, landlock, none"),
 ])
 def test_a_forced_tier_the_host_cannot_give_is_refused(forced, is_root, why_not, says):
     with pytest.raises(UsageError, match=says):

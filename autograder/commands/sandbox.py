@@ -3,7 +3,7 @@
 For staff deciding where to grade. It tries each tier as a run would (in a throwaway
 process), then says which is in force, what each protection is and whether this tier
 has it, and how to get a better tier. Exit code: 0 when the tier confines the
-filesystem (`root` or `userns`), 1 when it does not (`none`).
+filesystem (`root`, `userns` or `landlock`), 1 when it does not (`none`).
 """
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def run(args) -> int:
     elif tier.name == "userns":
         print("A better tier: run the grader as root, for a fresh uid per run and memory and tasks "
               "cgroups (here memory is bounded only by RLIMIT_DATA and processes by RLIMIT_NPROC).")
+    elif tier.name == "landlock":
+        print("A better tier: allow unprivileged user namespaces (see below), or run the grader as root, "
+              "for namespaces: a PID namespace (here the code can see the host's processes) and a "
+              "filesystem of its own; as root also memory and tasks cgroups (here memory is watched by "
+              "the supervisor every 50 ms and bounded by RLIMIT_DATA, processes by RLIMIT_NPROC).")
+        print(tiers.NO_SANDBOX_HELP.split("To get a sandbox: ", 1)[-1])
     else:
         print("Student code would run unconfined: it could read the answer key and the gradebook and "
               "use the network; `grade` and `demo` refuse to run it without --unsafe.")

@@ -8,13 +8,22 @@
   code then runs with no capabilities at all (so it cannot undo the mounts) and
   `no_new_privs`, as the grader's own uid outside. No cgroups: memory is bounded by
   `RLIMIT_DATA`, processes by `RLIMIT_NPROC`.
+- `landlock`: a host that allows no namespaces at all (Ubuntu 24.04's AppArmor
+  restriction, Docker's default seccomp profile, a Kubernetes pod). The runner
+  confines itself with Landlock (the same paths readable, only its own work folder
+  writable; from Landlock ABI 4 no TCP; from ABI 6 signals and abstract sockets kept
+  inside the run) and a seccomp filter (no socket but AF_UNIX, no ptrace, mounts,
+  namespaces, keyrings, bpf, io_uring, perf or userfaultfd). No PID namespace: it can
+  see the host's processes, though not signal or trace them. Memory is watched by the
+  supervisor (the resident memory of every process of the run, every 50 ms), on top of
+  `RLIMIT_DATA`; processes are bounded by `RLIMIT_NPROC`; as root, a fresh uid.
 - `none`: no namespaces: the code runs as the grader's user, in a temporary folder,
   with rlimits only. It can read whatever that user can (the answer key included) and
   use the network. `grade` and `demo` refuse it unless given `--unsafe`.
 
 The tier is found once per grader process, by trying the namespaces in a throwaway
 process exactly as a run would (`inside.isolation.probe`), and sent to every child in
-its configuration; the child never chooses. `DLCOURSE_SANDBOX_TIER=root|userns|none`
+its configuration; the child never chooses. `DLCOURSE_SANDBOX_TIER=root|userns|landlock|none`
 forces one (for tests); a forced tier this host cannot give is refused.
 """
 from __future__ import annotations
@@ -26,21 +35,31 @@ from dataclasses import dataclass
 from ..errors import UsageError
 from .inside import isolation
 
-TIERS = ("root", "userns", "none")
+TIERS = ("root", "userns", "landlock", "none")
 ENVIRONMENT_SWITCH = "DLCOURSE_SANDBOX_TIER"
 DEFAULT_UID_BASE = 200000
 
 # What each protection is, and which tiers have it.
 PROTECTIONS = [
-    ("filesystem allow-list", ("root", "userns"),
+    ("filesystem allow-list", ("root", "userns", "landlock"),
      "a new root holding only the system folders, Python and this package, read-only: "
-     "the course, answer keys, other students and home folders do not exist in there"),
+     "the course, answer keys, other students and home folders do not exist in there "
+     "(in `landlock`: they exist, but Landlock denies every access outside those paths "
+     "and the run's own work folder)"),
     ("PID namespace", ("root", "userns"),
      "the code sees only its own processes, and everything it starts ends with the run"),
     ("network namespace", ("root", "userns"), "no network: only a loopback that is down"),
+    ("seccomp filter", ("landlock",),
+     "no sockets but Unix ones (so no network), no ptrace, mounts, namespaces, keyrings, "
+     "bpf, io_uring, perf events or userfaultfd; Landlock also denies TCP (ABI 4) and "
+     "signals to processes outside the run (ABI 6)"),
     ("IPC and UTS namespaces", ("root", "userns"), "no shared memory or host name shared with the host"),
     ("fresh uid", ("root",),
-     "each run is a uid of its own (in `userns`: the grader's uid, with no capabilities)"),
+     "each run is a uid of its own (in `userns`: the grader's uid, with no capabilities; "
+     "in `landlock`: a uid of its own only as root)"),
+    ("memory watchdog", ("landlock",),
+     "the supervisor sums the resident memory of the run's processes every 50 ms and "
+     "stops the run over the memory limit"),
     ("memory and tasks cgroups", ("root",),
      "a real memory limit, a limit on processes plus threads and a fair CPU share per run "
      "(otherwise RLIMIT_DATA and RLIMIT_NPROC)"),
@@ -49,7 +68,9 @@ PROTECTIONS = [
 
 NO_SANDBOX_HELP = (
     "without root, the sandbox needs unprivileged user namespaces, which this host refuses "
-    "(e.g. Ubuntu 24.04's AppArmor restriction, or Docker's default seccomp profile). "
+    "(e.g. Ubuntu 24.04's AppArmor restriction, or Docker's default seccomp profile), "
+    "or else Landlock and seccomp, which this kernel does not give (Landlock needs "
+    "Linux 5.13 with `landlock` among the enabled LSMs). "
     "To get a sandbox: run the grader as root; or allow unprivileged user namespaces "
     "(`sysctl kernel.apparmor_restrict_unprivileged_userns=0`, or an AppArmor profile "
     "for this Python binary that allows `userns`); in Docker, run with "
@@ -96,7 +117,7 @@ def select_tier(forced: str | None, is_root: bool, probe) -> Tier:
             raise UsageError("%s=%s, but this host cannot give it: %s" % (ENVIRONMENT_SWITCH, forced, why))
         return Tier(forced, forced=True)
     missing = []
-    for name in ("root", "userns"):
+    for name in ("root", "userns", "landlock"):
         if name == "root" and not is_root:
             missing.append((name, "not running as root"))
             continue

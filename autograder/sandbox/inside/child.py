@@ -30,7 +30,7 @@ import tempfile
 import traceback
 
 from .. import framing, wire
-from . import handlers, isolation
+from . import handlers, isolation, landlock, seccomp
 
 WORKDIR = "/tmp/work"
 
@@ -86,22 +86,42 @@ def _supervise(config, conn_fd, status_fd, cleanups):
         isolation.die_with_parent()  # (kept by the kernel here; set again in case it is not)
         protections += ["user namespace", "namespaces", "no capabilities"]
         workdir = WORKDIR
+    elif tier == "landlock":
+        # No namespaces: Landlock and seccomp in the runner (which adds them to its
+        # protections), a watchdog here for memory, and, as root, a fresh uid.
+        if os.geteuid() == 0:
+            isolation.protect_from_oom_killer()
+            uid = config["uid_base"] + os.getpid()
+        isolation.become_subreaper()  # orphans (daemons) come back here, to be killed
+        protections += ["memory watchdog"] + ["fresh uid"] * (uid is not None)
+        workdir = tempfile.mkdtemp(prefix="dlcourse-run-")
+        cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     elif tier == "none":
         protections.append("no namespaces (tier none)")
         workdir = tempfile.mkdtemp(prefix="dlcourse-run-")
     else:
         raise ValueError("unknown sandbox tier %r" % tier)
+    read_fd, write_fd = os.pipe()  # the runner's own protections (landlock tier)
     init = os.fork()
     if init == 0:
         os.close(status_fd)
-        _run_init(config, conn_fd, tier, cgroup, uid, workdir)
+        os.close(read_fd)
+        _run_init(config, conn_fd, tier, cgroup, uid, workdir, write_fd)
     os.close(conn_fd)
+    os.close(write_fd)
     signal.signal(signal.SIGTERM, lambda *_: _kill(init))
-    _, wait_status = os.waitpid(init, 0)
-    status = {"protections": protections, "sandbox": tier, **_exit_info(wait_status)}
+    if tier == "landlock":
+        wait_status, memory = isolation.watch_memory(init, config["memory_mb"] * 2**20)
+        isolation.kill_descendants()  # no PID namespace: whatever the run started ends here
+    else:
+        _, wait_status = os.waitpid(init, 0)
+        memory = {}
+    with os.fdopen(read_fd, "rb") as reported:
+        protections += [line for line in reported.read(4096).decode(errors="replace").splitlines() if line]
+    status = {"protections": protections, "sandbox": tier, **_exit_info(wait_status), **memory}
     if cgroup is not None:
         status.update(cgroup.stats())
-    if workdir != WORKDIR:
+    if workdir != WORKDIR and tier != "landlock":
         cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     return status
 
@@ -123,7 +143,7 @@ def _exit_info(wait_status):
     return {"exit_code": code}
 
 
-def _run_init(config, conn_fd, tier, cgroup, uid, workdir):
+def _run_init(config, conn_fd, tier, cgroup, uid, workdir, report_fd):
     """PID 1 of the new namespaces: a minimal filesystem, then start the runner, reap.
 
     It dies with its supervisor: if the supervisor is killed (or the zygote, which
@@ -140,8 +160,9 @@ def _run_init(config, conn_fd, tier, cgroup, uid, workdir):
         os.chdir(workdir)
         runner = os.fork()
         if runner == 0:
-            _run_runner(config, conn_fd, tier, uid, cgroup)
+            _run_runner(config, conn_fd, tier, uid, cgroup, report_fd)
         os.close(conn_fd)
+        os.close(report_fd)
         while True:  # reap everything; the runner's end is the namespace's end
             pid, wait_status = os.wait()
             if pid == runner:
@@ -152,9 +173,10 @@ def _run_init(config, conn_fd, tier, cgroup, uid, workdir):
         os._exit(70)
 
 
-def _run_runner(config, conn_fd, tier, uid, cgroup):
+def _run_runner(config, conn_fd, tier, uid, cgroup, report_fd):
     """The process that runs student code: limits, a fresh uid (as root) or no
-    capabilities (in a user namespace), then the request loop."""
+    capabilities (in a user namespace), Landlock and seccomp (landlock tier), then
+    the request loop. It tells the supervisor on `report_fd` what it enforced."""
     try:
         workdir = os.getcwd()
         isolation.set_limits(
@@ -166,6 +188,13 @@ def _run_runner(config, conn_fd, tier, uid, cgroup):
             isolation.drop_privileges(uid)
         if tier == "userns":
             isolation.drop_capabilities()  # so that nothing can undo the mounts
+        if tier == "landlock":  # before any thread starts and any student code runs
+            done = landlock.restrict(
+                isolation.SYSTEM_PATHS + isolation._safe_to_keep(isolation.paths_python_needs(), config["hidden"]),
+                [workdir])
+            done.append(seccomp.install())
+            os.write(report_fd, "".join(line + "\n" for line in done).encode())
+        os.close(report_fd)
         isolation.die_with_parent()
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails, not kills
         _redirect_standard_streams(workdir, conn_fd)

@@ -482,10 +482,96 @@ def protect_from_oom_killer() -> None:
         pass
 
 
+# --- the landlock tier: no PID namespace, no cgroup -----------------------------------
+
+PR_SET_CHILD_SUBREAPER = 36
+WATCH_INTERVAL = 0.05
+
+
+def become_subreaper() -> None:
+    """Orphaned descendants (a daemon that forked twice) are re-parented to this
+    process instead of the host's init, so that they can be found and killed."""
+    _check(_libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl(CHILD_SUBREAPER)")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, found through /proc/<pid>/task/*/children."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        try:
+            tasks = os.listdir("/proc/%d/task" % parent)
+        except OSError:
+            continue
+        for task in tasks:
+            for child in _read("/proc/%d/task/%s" % (parent, task), "children").split():
+                if int(child) not in found:
+                    found.append(int(child))
+                    queue.append(int(child))
+    return found
+
+
+def resident_bytes(pids) -> int:
+    """The resident memory of `pids` together (each process once; threads share theirs)."""
+    page, total = os.sysconf("SC_PAGE_SIZE"), 0
+    for pid in pids:
+        fields = _read("/proc/%d" % pid, "statm").split()
+        if len(fields) > 1:
+            total += int(fields[1]) * page
+    return total
+
+
+def watch_memory(init: int, limit: int, interval: float = WATCH_INTERVAL) -> tuple[int, dict]:
+    """Wait for `init` (a child of this process) to end, meanwhile reaping orphans and
+    summing the resident memory of every process below this one every `interval` s;
+    over `limit` bytes, kill them all. Returns init's wait status and the memory stats
+    (`oom_kills: 1` when the watchdog killed the run, as a memory cgroup would report)."""
+    peak, stats = 0, {}
+    while True:
+        while True:  # reap: init's end, and orphans that died here
+            try:
+                pid, wait_status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                pid = 0
+            if pid == init:
+                stats["max_memory_mb"] = peak / 2**20
+                return wait_status, stats
+            if pid == 0:
+                break
+        used = resident_bytes(descendants(os.getpid()))
+        peak = max(peak, used)
+        if used > limit and not stats:
+            stats.update(oom_kills=1, memory_limit_reached=True)
+            kill_descendants(reap=False)
+        time.sleep(interval)
+
+
+def kill_descendants(reap: bool = True, rounds: int = 200) -> None:
+    """SIGKILL every process below this one, again until none is left (a fork bomb's
+    children come back here as orphans); reap them unless told not to."""
+    for _ in range(rounds):
+        pids = descendants(os.getpid())
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if not reap:
+            return
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        time.sleep(0.005)
+
+
 # --- what this host allows: tried in a throwaway process -----------------------------
 
 def probe(tier: str, uid_base: int = 200000, timeout: float = 20.0) -> str | None:
-    """Whether runs of `tier` ("root" or "userns") can be set up here: None if they
+    """Whether runs of `tier` ("root", "userns" or "landlock") can be set up here: None if they
     can, else why not.
 
     A forked process makes the namespaces as a run's supervisor does (for "userns" as
@@ -532,6 +618,9 @@ def _probe_in_child(tier, uid_base, write_fd):
 
     try:
         die_with_parent()
+        if tier == "landlock":
+            _probe_landlock(report, uid_base)
+            return
         if tier == "root":
             if os.geteuid() != 0:
                 raise OSError(errno.EPERM, "not running as root")
@@ -554,6 +643,39 @@ def _probe_in_child(tier, uid_base, write_fd):
         os.waitpid(init, 0)
     except BaseException as error:  # noqa: BLE001
         report(_reason(error))
+
+
+def _probe_landlock(report, uid_base):
+    """Landlock and the seccomp filter applied as a runner applies them (as root,
+    after becoming a fresh uid), then checked: the Python installation readable, the
+    root folder not, an AF_INET socket refused."""
+    import socket
+
+    from . import landlock, seccomp
+    if os.geteuid() == 0:
+        drop_privileges(uid_base + os.getpid())
+    library = os.path.dirname(os.__file__)
+    try:
+        os.listdir(library)
+    except OSError as error:
+        report("a fresh uid cannot read the Python installation (%s: %s); install Python where "
+               "other users may read it" % (library, error.strerror))
+        return
+    landlock.restrict(SYSTEM_PATHS + paths_python_needs(), [])
+    seccomp.install()
+    try:
+        os.listdir("/")
+        report("Landlock did not confine the filesystem")
+        return
+    except PermissionError:
+        pass
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+        report("the seccomp filter did not refuse an AF_INET socket")
+        return
+    except PermissionError:
+        pass
+    report("ok")
 
 
 def _reason(error):
