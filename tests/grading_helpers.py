@@ -215,3 +215,17 @@ def require_userns_for_nobody(home: str) -> None:
         pytest.fail(why)
     if why:
         pytest.skip(why)
+
+
+def require_landlock_for_nobody(home: str) -> dict:
+    """The environment in which uid 65534 grades in the forced `landlock` tier; skip
+    where it cannot (fail in CI)."""
+    import pytest
+    environment = {**unprivileged_environment(home), "DLCOURSE_SANDBOX_TIER": "landlock"}
+    done = run_unprivileged([sys.executable, "-m", "autograder", "sandbox"], cwd=home, env=environment)
+    if "grading here would use the landlock tier" not in done.stdout:
+        why = "uid %d gets no landlock sandbox here:\n%s" % (NOBODY, (done.stdout + done.stderr)[-3000:])
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    return environment

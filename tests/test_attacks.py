@@ -26,8 +26,12 @@ from autograder.batch.warm_workers import WarmWorkers
 from attacks import ASSIGNMENT, ATTACKS, EVERYTHING, HONEST, POINTS, WITHOUT_CGROUPS, WRONG_RELU
 from course_helpers import autograder_command
 from grading_helpers import (REPO, changed_files, csv_students, file_hashes, give_to, gradebook_submissions,
-                             outside_outputs, released_course, require_userns_for_nobody, run_unprivileged,
+                             outside_outputs, released_course, require_landlock_for_nobody,
+                             require_userns_for_nobody, run_unprivileged,
                              unprivileged_environment, unprivileged_folder)
+
+# What differs in the `landlock` tier (attack name -> (status, says) there); see SECURITY.md.
+IN_LANDLOCK = {}
 
 CONTROLS = {"honest": (HONEST, 10), "blank": ({}, 0),
             "wrong_relu": ({**HONEST, "relu": "import numpy as np\n" + WRONG_RELU}, 9)}
@@ -72,7 +76,7 @@ def _placed(code, course, port):
 @dataclass
 class Batch:
     """What one graded run of the attacked class left behind."""
-    tier: str  # "best" (what this host gives the test suite) or "userns" (as uid 65534)
+    tier: str  # "best" (what this host gives the test suite), or "userns" or "landlock" (as uid 65534)
     course: Course
     students: dict  # the JSON document's results, by student
     before: dict  # file hashes of the course and the answer key, before and after
@@ -83,24 +87,28 @@ class Batch:
     peak_mb: float
 
 
-@pytest.fixture(scope="module", params=["best", pytest.param("userns", marks=pytest.mark.slow)])
+@pytest.fixture(scope="module", params=["best", pytest.param("userns", marks=pytest.mark.slow),
+                                        pytest.param("landlock", marks=pytest.mark.slow)])
 def batch(request, tmp_path_factory):
     """The class graded once by the `grade` command, in each tier."""
-    folder = home = None
-    if request.param == "userns":
+    folder = home = environment = None
+    if request.param in ("userns", "landlock"):
         folder, home = unprivileged_folder("dlcourse-attacked-")
     try:
-        if home is not None:
+        if request.param == "userns":
             require_userns_for_nobody(home)
+            environment = unprivileged_environment(home)
+        elif request.param == "landlock":
+            environment = require_landlock_for_nobody(home)
         course = released_course(tmp_path_factory, "attacked",
                                  into=os.path.join(folder, "course") if folder else None)
-        yield _graded_batch(request.param, course, folder, home)
+        yield _graded_batch(request.param, course, folder, environment)
     finally:
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _graded_batch(tier, course, folder, home):
+def _graded_batch(tier, course, folder, environment):
     released = examples.released_notebook(course.root, ASSIGNMENT)
     server, calls = _listen()
     for student, (answers, _) in CONTROLS.items():
@@ -112,11 +120,10 @@ def _graded_batch(tier, course, folder, home):
         give_to(folder)
     before, started, peak_mb_before = _hashes(course), time.monotonic(), _peak_child_mb()
     command = ("grade", ASSIGNMENT, "--course", course.root, "--timeout", "3", "--memory", "512", "--json", "-")
-    if home is None:
+    if environment is None:
         done = autograder_command(*command, cwd=course.root)
     else:
-        done = run_unprivileged([sys.executable, "-m", "autograder", *command], cwd=course.root,
-                                env=unprivileged_environment(home))
+        done = run_unprivileged([sys.executable, "-m", "autograder", *command], cwd=course.root, env=environment)
     seconds, peak_mb = time.monotonic() - started, _peak_child_mb()
     WarmWorkers.of_this_process().close()
     server.close()
@@ -144,8 +151,10 @@ def _messages(result):
 def test_an_attack_earns_nothing_keeps_its_honest_points_and_says_what_happened(batch, attack):
     result = batch.students[attack.name]
     status, says = attack.status, attack.says
-    if batch.tier == "userns" or not _had_cgroups(batch):
+    if batch.tier != "best" or not _had_cgroups(batch):
         status, says = WITHOUT_CGROUPS.get(attack.name, (status, says))
+    if batch.tier == "landlock":
+        status, says = IN_LANDLOCK.get(attack.name, (status, says))
     assert result["status"] == status, _messages(result)
     assert says in _messages(result)
     scores = {grade_id: test["score"] for grade_id, test in result["tests"].items()}
@@ -240,7 +249,8 @@ def test_every_run_was_fully_sandboxed(batch):
     if batch.tier == "best" and os.geteuid() != 0:
         pytest.skip("the full sandbox needs root")
     expected = {"best": ("root", {"namespaces", "memory cgroup", "pids cgroup", "cpu cgroup"}),
-                "userns": ("userns", {"user namespace", "namespaces", "no capabilities"})}[batch.tier]
+                "userns": ("userns", {"user namespace", "namespaces", "no capabilities"}),
+                "landlock": ("landlock", {"memory watchdog", "seccomp filter", "landlock no TCP"})}[batch.tier]
     runs = _runs(batch)
     assert len(runs) > 50
     for run in runs:

@@ -512,9 +512,17 @@ def descendants(pid: int) -> list[int]:
 
 
 def resident_bytes(pids) -> int:
-    """The resident memory of `pids` together (each process once; threads share theirs)."""
+    """The memory `pids` hold together: the sum of their proportional set sizes (Pss in
+    /proc/<pid>/smaps_rollup), in which a page shared by n of them counts 1/n in each,
+    so that 64 forks of one interpreter weigh what they use, not 64 interpreters.
+    Where that file cannot be read, the resident size (statm) counts instead."""
     page, total = os.sysconf("SC_PAGE_SIZE"), 0
     for pid in pids:
+        rollup = _read("/proc/%d" % pid, "smaps_rollup")
+        pss = next((line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:")), None)
+        if pss is not None:
+            total += int(pss) * 1024
+            continue
         fields = _read("/proc/%d" % pid, "statm").split()
         if len(fields) > 1:
             total += int(fields[1]) * page
@@ -523,7 +531,7 @@ def resident_bytes(pids) -> int:
 
 def watch_memory(init: int, limit: int, interval: float = WATCH_INTERVAL) -> tuple[int, dict]:
     """Wait for `init` (a child of this process) to end, meanwhile reaping orphans and
-    summing the resident memory of every process below this one every `interval` s;
+    summing the memory of every process below this one every `interval` s;
     over `limit` bytes, kill them all. Returns init's wait status and the memory stats
     (`oom_kills: 1` when the watchdog killed the run, as a memory cgroup would report)."""
     peak, stats = 0, {}
