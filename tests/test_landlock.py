@@ -80,6 +80,57 @@ def test_the_seccomp_program_checks_the_architecture_first_and_jumps_forward():
     assert program[-1] == (seccomp.BPF_RET_K, 0, 0, seccomp.SECCOMP_RET_ALLOW)
 
 
+SECCOMP_CHECKS = """
+import ctypes, errno, os, socket, threading
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def raw(number, *args):
+    result = libc.syscall(ctypes.c_long(number), *[ctypes.c_long(a) for a in args])
+    if result == 0 and number == 56:  # a clone that worked: the copy leaves at once
+        os._exit(0)
+    return 'ok' if result >= 0 else errno.errorcode[ctypes.get_errno()]
+def sock(family):
+    try:
+        socket.socket(family, socket.SOCK_STREAM if family != socket.AF_NETLINK else socket.SOCK_RAW).close()
+        return 'ok'
+    except OSError as error:
+        return errno.errorcode[error.errno]
+seen = {'inet': sock(socket.AF_INET), 'inet6': sock(socket.AF_INET6), 'netlink': sock(socket.AF_NETLINK),
+        'unix': sock(socket.AF_UNIX), 'clone_newuser': raw(56, 0x10000000 | 17, 0, 0, 0, 0),
+        'clone3': raw(435, 0, 0), 'io_uring_setup': raw(425, 1, 0), 'personality': raw(135, 0xffffffff),
+        'bpf': raw(321, 0, 0, 0), 'userfaultfd': raw(323, 0), 'x32_getpid': raw(0x40000000 + 39)}
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+seen['fork'] = os.waitpid(pid, 0)[1] >> 8
+box = []
+thread = threading.Thread(target=box.append, args=('ran',))
+thread.start()
+thread.join()
+seen['thread'] = box
+"""
+
+
+def test_the_seccomp_filter_refuses_what_it_lists_and_allows_the_rest():
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            seccomp.install()
+            scope = {}
+            exec(SECCOMP_CHECKS, scope)  # noqa: S102
+            os.write(write_fd, json.dumps(scope["seen"]).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as handle:
+        seen = json.loads(handle.read() or b"{}")
+    os.waitpid(pid, 0)
+    assert seen == {"inet": "EPERM", "inet6": "EPERM", "netlink": "EPERM", "unix": "ok", "clone_newuser": "EPERM",
+                    "clone3": "ENOSYS", "io_uring_setup": "EPERM", "personality": "EPERM", "bpf": "EPERM",
+                    "userfaultfd": "EPERM", "x32_getpid": "EPERM", "fork": 7, "thread": ["ran"]}
+
+
 def test_landlock_comes_after_userns_and_before_none():
     def probe(**why_not):
         return lambda tier: why_not[tier]
