@@ -205,6 +205,13 @@ def enter_minimal_root(keep: list[str], hidden: list[str], tmp_size_mb: int) -> 
         _mount("/proc/self/fd/%d" % source, target, None, MS_BIND | MS_REC)
         _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | _kept_flags(target))
         os.close(source)
+    # Folders made in the private /tmp to hold kept paths that lie under the host's /tmp
+    # (a checkout there) are read-only too: in a user namespace they belong to the
+    # runner's own uid, which could otherwise write beside the kept paths.
+    for top in sorted({"/tmp/" + path[len("/tmp/"):].split("/")[0] for path, _, _ in sources
+                       if within(path, "/tmp") and path != "/tmp"}):
+        _mount(NEW_ROOT + top, NEW_ROOT + top, None, MS_BIND | MS_REC)
+        _mount(None, NEW_ROOT + top, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
     _add_devices(NEW_ROOT + "/dev")
     os.makedirs(NEW_ROOT + "/proc")
     # The skeleton read-only: in a user namespace the folders made above belong to the
