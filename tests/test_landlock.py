@@ -30,21 +30,15 @@ def require_landlock(why):
         pytest.skip("the landlock tier cannot be set up here: %s" % why)
 
 
-def in_landlock_host(function):
-    """function()'s JSON-able result, computed in a forked process where the landlock
-    tier can be set up: as root, a runner's fresh uid must read the Python installation,
-    which the test machines keep in a folder closed to others (/root), so there the
-    process first gets a mount namespace in which that folder is open (see
-    `grading_helpers.installation_revealed`); the tier itself makes no namespace."""
+def in_child(function):
+    """function()'s JSON-able answer, computed in a forked process (which may restrict
+    itself for good); an exception there is answered as {"error": ...}."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(read_fd)
-            if os.geteuid() == 0:
-                installation_revealed()()
-            why = isolation.probe("landlock")
-            answer = {"why": why} if why else {"result": function()}
+            answer = function()
         except BaseException as error:  # noqa: BLE001
             answer = {"error": "%s: %s" % (type(error).__name__, error)}
         finally:
@@ -56,6 +50,21 @@ def in_landlock_host(function):
     with os.fdopen(read_fd, "rb") as handle:
         answer = json.loads(handle.read() or b'{"error": "no answer"}')
     os.waitpid(pid, 0)
+    return answer
+
+
+def in_landlock_host(function):
+    """function()'s JSON-able result, computed in a forked process where the landlock
+    tier can be set up: as root, a runner's fresh uid must read the Python installation,
+    which the test machines keep in a folder closed to others (/root), so there the
+    process first gets a mount namespace in which that folder is open (see
+    `grading_helpers.installation_revealed`); the tier itself makes no namespace."""
+    def prepared():
+        if os.geteuid() == 0:
+            installation_revealed()()
+        why = isolation.probe("landlock")
+        return {"why": why} if why else {"result": function()}
+    answer = in_child(prepared)
     assert "error" not in answer, answer["error"]
     require_landlock(answer.get("why"))
     return answer["result"]
@@ -112,21 +121,12 @@ seen['thread'] = box
 
 
 def test_the_seccomp_filter_refuses_what_it_lists_and_allows_the_rest():
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            seccomp.install()
-            scope = {}
-            exec(SECCOMP_CHECKS, scope)  # noqa: S102
-            os.write(write_fd, json.dumps(scope["seen"]).encode())
-        finally:
-            os._exit(0)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as handle:
-        seen = json.loads(handle.read() or b"{}")
-    os.waitpid(pid, 0)
-    assert seen == {"inet": "EPERM", "inet6": "EPERM", "netlink": "EPERM", "unix": "ok", "clone_newuser": "EPERM",
+    def checks():
+        seccomp.install()
+        scope = {}
+        exec(SECCOMP_CHECKS, scope)  # noqa: S102
+        return scope["seen"]
+    assert in_child(checks) == {"inet": "EPERM", "inet6": "EPERM", "netlink": "EPERM", "unix": "ok", "clone_newuser": "EPERM",
                     "clone3": "ENOSYS", "io_uring_setup": "EPERM", "personality": "EPERM", "bpf": "EPERM",
                     "userfaultfd": "EPERM", "x32_getpid": "EPERM", "fork": 7, "thread": ["ran"]}
 
