@@ -549,10 +549,3 @@ ATTACKS = [
            write=write_notebook_as("ps1_forward (1).ipynb", "ps1-forward.ipynb")),
     Attack("junk_cells_and_metadata", "graded", "", lost=(), edit=junk_cells),
 ]
-
-# Where a run has no memory cgroup (the `userns` tier, an ordinary user), memory is
-# bounded by RLIMIT_DATA: taking too much raises MemoryError in the student's own code
-# instead of bringing in the OOM killer. (attack name -> (status, says) there.)
-WITHOUT_CGROUPS = {
-    "hogs_memory": ("graded", "MemoryError"),
-}

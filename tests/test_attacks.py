@@ -23,15 +23,12 @@ from autograder.authoring import examples
 from autograder.course import Course
 from autograder.batch.warm_workers import WarmWorkers
 
-from attacks import ASSIGNMENT, ATTACKS, EVERYTHING, HONEST, POINTS, WITHOUT_CGROUPS, WRONG_RELU
+from attacks import ASSIGNMENT, ATTACKS, EVERYTHING, HONEST, POINTS, WRONG_RELU
 from course_helpers import autograder_command
 from grading_helpers import (REPO, changed_files, csv_students, file_hashes, give_to, gradebook_submissions,
                              outside_outputs, released_course, require_landlock_for_nobody,
                              require_userns_for_nobody, run_unprivileged,
                              unprivileged_environment, unprivileged_folder)
-
-# What differs in the `landlock` tier (attack name -> (status, says) there); see SECURITY.md.
-IN_LANDLOCK = {}
 
 CONTROLS = {"honest": (HONEST, 10), "blank": ({}, 0),
             "wrong_relu": ({**HONEST, "relu": "import numpy as np\n" + WRONG_RELU}, 9)}
@@ -150,13 +147,8 @@ def _messages(result):
 @pytest.mark.parametrize("attack", ATTACKS, ids=["%s-%s" % (attack.name, attack.status) for attack in ATTACKS])
 def test_an_attack_earns_nothing_keeps_its_honest_points_and_says_what_happened(batch, attack):
     result = batch.students[attack.name]
-    status, says = attack.status, attack.says
-    if batch.tier != "best" or not _had_cgroups(batch):
-        status, says = WITHOUT_CGROUPS.get(attack.name, (status, says))
-    if batch.tier == "landlock":
-        status, says = IN_LANDLOCK.get(attack.name, (status, says))
-    assert result["status"] == status, _messages(result)
-    assert says in _messages(result)
+    assert result["status"] == attack.status, _messages(result)
+    assert attack.says in _messages(result)
     scores = {grade_id: test["score"] for grade_id, test in result["tests"].items()}
     expected = {grade_id: 0 if grade_id in attack.lost else points for grade_id, points in POINTS.items()}
     assert scores == expected, _messages(result)
@@ -237,10 +229,6 @@ def _runs(batch):
     cache = os.path.join(batch.course.state, "cache", ASSIGNMENT)
     runs = [json.load(open(os.path.join(cache, name)))["result"] for name in os.listdir(cache)]
     return [run for run in runs if run["status"] not in ("invalid_notebook", "missing_notebook")]
-
-
-def _had_cgroups(batch):
-    return all("memory cgroup" in run["protections"] for run in _runs(batch))
 
 
 @pytest.mark.slow

@@ -175,10 +175,15 @@ def test_a_segfault_is_a_crash(zygote):
 def test_memory_is_limited(zygote):
     code = "def f():\n    hog = []\n    while True:\n        hog.append(bytearray(50 * 2**20))\n"
     student, lost = run(zygote, code, limits=Limits(call_timeout=20, memory_mb=256))
-    if protected(student, "memory cgroup"):
-        assert isinstance(lost, ProcessLost) and lost.status == "memory_limit"
-    else:
-        assert lost.raised("MemoryError")
+    assert isinstance(lost, ProcessLost) and lost.status == "memory_limit", lost
+
+
+def test_one_allocation_larger_than_the_machine_is_the_memory_limit_too(zygote):
+    """It fails at once with MemoryError (no OOM killer involved), under every tier, as
+    a hog bounded by RLIMIT_DATA does where there is no memory cgroup."""
+    student, lost = run(zygote, "import numpy as np\ndef f():\n    return np.ones(2**45)  # 256 TiB\n")
+    assert isinstance(lost, ProcessLost) and lost.status == "memory_limit", lost
+    assert "MemoryError" in lost.message
 
 
 def test_the_run_reports_how_its_memory_ran_out(zygote):

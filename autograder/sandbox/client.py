@@ -306,7 +306,7 @@ class SandboxStudent(Student):
         cpu_at_start = self.child.gauge.cpu_seconds()
         try:
             data = self.child.ask(wire.encode(request), deadline, self.limits.max_answer_mb << 20)
-            return wire.decode(data, max_bytes=self.limits.max_answer_mb << 20)
+            response = wire.decode(data, max_bytes=self.limits.max_answer_mb << 20)
         except framing.TimedOut:
             self.child.overtime(cpu_at_start, deadline - started)
             status = self._lose_child(stop=True)
@@ -323,6 +323,10 @@ class SandboxStudent(Student):
             raise self._lost(status, Status.CRASHED, "the process ended (%s)" % error
                              if isinstance(error, framing.ConnectionEnded)
                              else "it sent a malformed answer (%s)" % error)
+        if _ran_out_of_memory(response):
+            raise self._lost(self._lose_child(stop=True), Status.MEMORY_LIMIT,
+                             "the code used more than the memory limit (it raised MemoryError) and was stopped")
+        return response
 
     def _lose_child(self, stop: bool) -> dict:
         """How the lost child ended. Its supervisor always reports, unless it was
@@ -380,6 +384,18 @@ def _interpret(status: dict, default: Status, message: str) -> tuple[Status, str
     if "exit_code" in status:
         return Status.CRASHED, "the code ended the process itself (exit code %d), e.g. with os._exit" % status["exit_code"]
     return default, message
+
+
+def _ran_out_of_memory(response) -> bool:
+    """Whether the code raised MemoryError. Where a memory cgroup bounds the run, taking
+    too much brings in the OOM killer; where RLIMIT_DATA does (the tiers without
+    cgroups), the allocation fails and Python raises MemoryError instead, as it also
+    does under root for one allocation larger than the machine. Either way the run used
+    up its memory, and is reported so under every tier. A student who raises
+    MemoryError themselves only loses that child."""
+    error = response.get("error") if isinstance(response, dict) else None
+    types = error.get("types") if isinstance(error, dict) else None
+    return isinstance(types, list) and "MemoryError" in types
 
 
 def _describe_error(error: dict) -> str:
