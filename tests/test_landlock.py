@@ -18,6 +18,7 @@ from autograder.sandbox.student import ProcessLost
 from autograder.sandbox.tiers import ENVIRONMENT_SWITCH, select_tier
 
 from attacks import ASSIGNMENT
+from fork_helpers import in_child
 from grading_helpers import (REPO, give_to, installation_revealed, released_course, run_unprivileged, unprivileged_environment,
                              unprivileged_folder)
 from test_attacks import _listen
@@ -28,29 +29,6 @@ def require_landlock(why):
         pytest.fail("the landlock tier cannot be set up here: %s" % why)
     if why:
         pytest.skip("the landlock tier cannot be set up here: %s" % why)
-
-
-def in_child(function):
-    """function()'s JSON-able answer, computed in a forked process (which may restrict
-    itself for good); an exception there is answered as {"error": ...}."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read_fd)
-            answer = function()
-        except BaseException as error:  # noqa: BLE001
-            answer = {"error": "%s: %s" % (type(error).__name__, error)}
-        finally:
-            try:
-                os.write(write_fd, json.dumps(answer).encode())
-            finally:
-                os._exit(0)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as handle:
-        answer = json.loads(handle.read() or b'{"error": "no answer"}')
-    os.waitpid(pid, 0)
-    return answer
 
 
 def in_landlock_host(function):

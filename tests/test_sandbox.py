@@ -15,7 +15,7 @@ from autograder.results import Status
 from autograder.sandbox import Limits, SandboxStudent, Zygote
 from autograder.sandbox.client import _interpret
 from autograder.sandbox.framing import ConnectionEnded, TimedOut
-from autograder.sandbox.inside.isolation import CGROUP_GROUP, CGROUP_ROOT
+from autograder.sandbox.inside import cgroups
 from autograder.sandbox.student import ProcessLost
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -247,7 +247,7 @@ def test_a_fork_bomb_is_contained_and_leaves_nothing_behind(zygote):
     assert "signal" in status
     # The supervisor removes the run's cgroup after reporting (the kernel frees it a
     # little after the last task has gone).
-    group = os.path.join(CGROUP_ROOT, "pids", CGROUP_GROUP, "run-%d" % child.pid)
+    group = os.path.join(cgroups.ROOT, "pids", cgroups.GROUP, cgroups.run_name(child.pid))
     deadline = time.monotonic() + 5
     while os.path.exists(group) and time.monotonic() < deadline:
         time.sleep(0.01)

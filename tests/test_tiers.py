@@ -21,11 +21,12 @@ from autograder.report.table import summary_table
 from autograder import results
 from autograder.results import CaseResult, StudentResult
 from autograder.sandbox import Limits, SandboxStudent, Zygote, tier_in_force
-from autograder.sandbox.inside import isolation
+from autograder.sandbox.inside import cgroups, isolation
 from autograder.sandbox.tiers import ENVIRONMENT_SWITCH, select_tier
 
 from attacks import ASSIGNMENT, ATTACKS, POINTS
 from course_helpers import autograder_command
+from fork_helpers import in_child
 from grading_helpers import (REPO, changed_files, file_hashes, give_to, outside_outputs, released_course,
                              require_userns_for_nobody, run_unprivileged, unprivileged_environment,
                              unprivileged_folder)
@@ -225,19 +226,19 @@ def test_a_result_records_its_tier_and_old_records_still_load():
 def test_cgroups_of_a_crashed_run_are_removed_at_the_next_start(small_class):
     if os.geteuid() != 0:
         pytest.skip("cgroups need root")
-    parent = os.path.join(isolation.CGROUP_ROOT, "pids", isolation.CGROUP_GROUP)
+    parent = os.path.join(cgroups.ROOT, "pids", cgroups.GROUP)
     if not os.path.isdir(os.path.dirname(parent)):
         pytest.skip("no pids cgroup controller here")
     dead = subprocess.Popen(["true"])
     dead.wait()
-    stale, alive = (os.path.join(parent, isolation.run_name(pid)) for pid in (dead.pid, os.getpid()))
+    stale, alive = (os.path.join(parent, cgroups.run_name(pid)) for pid in (dead.pid, os.getpid()))
     os.makedirs(stale)
     os.makedirs(alive, exist_ok=True)
     try:
         # The library, at once: other tests' graders on this machine clean up at their
         # start too, so which process removes a stale group first is a race; this one
         # leaves them no time.
-        assert stale in isolation.remove_stale_cgroups()
+        assert stale in cgroups.remove_stale(cgroups.hierarchy(is_root=True))
         assert not os.path.exists(stale) and os.path.exists(alive)
         os.makedirs(stale)
         done = autograder_command("grade", ASSIGNMENT, "--course", small_class.root, "--timeout", "5",

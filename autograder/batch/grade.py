@@ -62,10 +62,9 @@ def check_sandbox(unsafe: bool, log) -> None:
     print(tier.describe(), file=log)
     if not tier.confines_files and not unsafe:
         raise UsageError(refusal(tier))
-    if tier.name == "root":
-        stale = remove_stale_cgroups()
-        if stale:
-            print("removed %d cgroups left by an earlier run that crashed" % len(stale), file=log)
+    stale = remove_stale_cgroups(tier.name)
+    if stale:
+        print("removed %d cgroups left by an earlier run that crashed" % len(stale), file=log)
 
 
 def _grade_class(course, options, run_jobs) -> dict:

@@ -27,6 +27,7 @@ def run(args) -> int:
     if forced:
         tier = sandbox.tier_in_force()  # a UsageError (exit 2) if the host cannot give it
         print("%s=%s: grading here would use the %s tier" % (tiers.ENVIRONMENT_SWITCH, forced, tier.name))
+    print(tiers.describe_cgroups(tier.name))
     print("\nProtections (x: the %s tier has it):" % tier.name)
     for protection, where, what in tiers.PROTECTIONS:
         print("  [%s] %-25s %s" % ("x" if tier.name in where else " ", protection, what))

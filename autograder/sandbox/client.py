@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 
 from ..results import Status
 from . import framing, wire
-from .inside.isolation import RunGauge
+from .inside.cgroups import RunGauge
 from .student import ProcessLost, Student
-from .tiers import tier_in_force
+from .tiers import run_cgroups, tier_in_force
 
 SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL",
                 signal.SIGABRT: "an abort", signal.SIGXCPU: "the CPU-time limit",
@@ -95,6 +95,7 @@ class Zygote:
     def __init__(self, preload=("numpy",), tier: str | None = None):
         self.preload = list(preload)
         self.tier = tier or tier_in_force().name
+        self.cgroups = run_cgroups(self.tier)  # where its children's cgroups go, if anywhere
         self._lock = threading.Lock()
         self._ready = False
         self._start()
@@ -132,7 +133,7 @@ class Zygote:
             with self._lock:
                 self._wait_until_ready()
                 try:
-                    config = {**limits.config(), "tier": self.tier}
+                    config = {**limits.config(), "tier": self.tier, "cgroups": self.cgroups}
                     socket.send_fds(self.control, [json.dumps(config).encode()],
                                     [theirs.fileno(), status_write])
                     reply = self.control.recv(4096)
@@ -147,7 +148,7 @@ class Zygote:
         finally:
             theirs.close()
             os.close(status_write)
-        child = Child(json.loads(reply)["pid"], ours, status_read)
+        child = Child(json.loads(reply)["pid"], ours, status_read, self.cgroups)
         try:
             ready = wire.decode(framing.receive(ours, time.monotonic() + 60, 1024))
         except (framing.ConnectionEnded, framing.TimedOut, wire.Malformed) as error:
@@ -173,12 +174,12 @@ class Zygote:
 class Child:
     """One sandboxed child, seen from the grader."""
 
-    def __init__(self, pid: int, conn: socket.socket, status_fd: int):
+    def __init__(self, pid: int, conn: socket.socket, status_fd: int, cgroups: dict | None):
         self.pid = pid
         self.conn = conn
         self.status_fd = status_fd
         self._status = None
-        self.gauge = RunGauge(pid)
+        self.gauge = RunGauge(cgroups, pid)
 
     def overtime(self, cpu_at_start: float | None, limit: float) -> None:
         """Past a call's deadline, let a run that is still taking memory go on until

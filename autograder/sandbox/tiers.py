@@ -33,7 +33,7 @@ import threading
 from dataclasses import dataclass
 
 from ..errors import UsageError
-from .inside import isolation
+from .inside import cgroups, isolation
 
 TIERS = ("root", "userns", "landlock", "none")
 ENVIRONMENT_SWITCH = "DLCOURSE_SANDBOX_TIER"
@@ -62,7 +62,9 @@ PROTECTIONS = [
      "stops the run over the memory limit"),
     ("memory and tasks cgroups", ("root",),
      "a real memory limit, a limit on processes plus threads and a fair CPU share per run "
-     "(otherwise RLIMIT_DATA and RLIMIT_NPROC)"),
+     "(cgroup v1 as root; cgroup v2 as root, or as an ordinary user in any tier where the "
+     "host delegated a group to the grader, e.g. `systemd-run --user --scope -p Delegate=yes`; "
+     "otherwise RLIMIT_DATA and RLIMIT_NPROC)"),
     ("rlimits", TIERS, "CPU seconds, file size, open files, no core dumps, data size and processes"),
 ]
 
@@ -158,6 +160,36 @@ def refusal(tier: Tier) -> str:
                 else "%s=none" % ENVIRONMENT_SWITCH, NO_SANDBOX_HELP))
 
 
-def remove_stale_cgroups() -> list[str]:
-    """Remove the cgroups of runs whose supervisor died without cleaning up (root only)."""
-    return isolation.remove_stale_cgroups() if os.geteuid() == 0 else []
+_hierarchy: list = []
+
+
+def run_cgroups(tier: str) -> dict | None:
+    """Where the runs of `tier` get their cgroups (see `inside.cgroups`), or None.
+
+    As root: runs of `root` and `none` (a weaker tier forced on root stands for an
+    ordinary user's, so it gets none). As an ordinary user: runs of every tier, where
+    the host delegated a cgroup v2 group to the grader. Found once per process."""
+    is_root = os.geteuid() == 0
+    if is_root and tier not in ("root", "none"):
+        return None
+    with _lock:
+        if not _hierarchy:
+            _hierarchy.append(cgroups.hierarchy(is_root))
+        return _hierarchy[0]
+
+
+def remove_stale_cgroups(tier: str) -> list[str]:
+    """Remove the cgroups of runs whose supervisor died without cleaning up."""
+    return cgroups.remove_stale(run_cgroups(tier))
+
+
+def describe_cgroups(tier: str) -> str:
+    """One line for staff: which cgroups the runs of `tier` get here."""
+    where = run_cgroups(tier)
+    if where is None:
+        return ("cgroups: none for the runs (%s)" % (
+            "a weaker tier forced on root runs as an ordinary user would" if os.geteuid() == 0
+            else "not root, and no cgroup v2 group delegated to this user"))
+    if where["version"] == 1:
+        return "cgroups: v1, under %s/<controller>/%s" % (where["root"], cgroups.GROUP)
+    return "cgroups: v2, under %s" % where["base"]

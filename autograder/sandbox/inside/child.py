@@ -11,12 +11,12 @@ the capabilities it has there, and the runner gives up every capability instead 
 changing uid; in the `none` tier there are no namespaces and the runner works in a
 temporary folder. Every tier sets the rlimits.
 
-The supervisor owns the cgroup (as root) and reports how the run ended on a status
-pipe; it kills everything when the grader sends it SIGTERM. The init process prepares the
-filesystem and waits: when it exits, the kernel kills every process left in the PID
-namespace, so nothing the student started can outlive the run. The runner executes the
-student's code and answers the grader's requests (see `handlers`) over a socket,
-speaking only `wire` messages.
+The supervisor owns the run's cgroup (where the grader may make one) and reports how
+the run ended on a status pipe; it kills everything when the grader sends it SIGTERM.
+The init process prepares the filesystem and waits: when it exits, the kernel kills
+every process left in the PID namespace, so nothing the student started can outlive
+the run. The runner executes the student's code and answers the grader's requests
+(see `handlers`) over a socket, speaking only `wire` messages.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import tempfile
 import traceback
 
 from .. import framing, wire
-from . import handlers, isolation, landlock, seccomp
+from . import cgroups, handlers, isolation, landlock, seccomp
 
 WORKDIR = "/tmp/work"
 
@@ -64,14 +64,15 @@ def _supervise(config, conn_fd, status_fd, cleanups):
     tier = config.get("tier", "none")
     protections = []
     cgroup = None
+    if config.get("cgroups"):  # where the grader found it may make groups for its runs
+        isolation.protect_from_oom_killer()
+        cgroup = cgroups.RunGroup(config["cgroups"], cgroups.run_name(os.getpid()),
+                                  config["memory_mb"], config["max_tasks"])
+        cleanups.append(cgroup.remove)  # also if what follows fails
+        cgroup.join()
+        protections += cgroup.protections()
     uid = None  # a fresh uid for the runner (as root)
     if os.geteuid() == 0 and tier in ("root", "none"):
-        isolation.protect_from_oom_killer()
-        cgroup = isolation.Cgroup(isolation.run_name(os.getpid()), config["memory_mb"], config["max_tasks"])
-        cgroup.add(os.getpid())
-        cleanups.append(cgroup.remove)  # also if what follows fails
-        protections += ["memory cgroup"] * cgroup.limits_memory + ["pids cgroup"] * cgroup.limits_tasks \
-            + ["cpu cgroup"] * cgroup.shares_cpu
         # A uid of its own (the supervisor's pid is unique among live processes), so that
         # per-user limits and permissions separate concurrent runs.
         uid = config["uid_base"] + os.getpid()

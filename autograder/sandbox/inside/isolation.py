@@ -11,8 +11,8 @@ run. The pieces, applied in a child before any student code runs:
 - mounts: a new root that holds only the system folders and the Python installation,
   read-only (an allow-list: the course, other courses, home folders and the host's /tmp
   do not exist in there), a fresh /proc, and a small tmpfs as the working directory;
-- cgroups (v1 `memory`, `pids` and `cpu`, where writable): a real memory limit, a
-  limit on processes plus threads, and a fair share of the CPU for the run as a whole;
+- cgroups (see `cgroups`): a real memory limit, a limit on processes plus threads,
+  and a fair share of the CPU for the run as a whole;
 - rlimits: CPU seconds, file size, open files, no core dumps (and processes or data
   size where there is no cgroup);
 - a fresh unprivileged uid (as root), or no capabilities at all (in a user namespace),
@@ -64,11 +64,6 @@ NEW_ROOT = "/tmp"  # where the new root is built, on its own tmpfs; the host's /
 
 # The `autograder` package, which the runner imports from (three folders up from here).
 PACKAGE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-CGROUP_ROOT = "/sys/fs/cgroup"
-CGROUP_GROUP = "dlcourse-autograder"
-# How far below its memory limit a run's peak may stop when the limit is what stopped it.
-LIMIT_SLACK = 4 << 20
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -294,190 +289,12 @@ def set_limits(cpu_seconds: int, file_mb: int, open_files: int, processes: int |
         resource.setrlimit(which, value)
 
 
-class Cgroup:
-    """A v1 memory + pids + cpu cgroup for one sandboxed child (where the host allows it).
-
-    The cpu group sets no limit: being a group is the point. The scheduler shares the
-    CPU between groups, so a fork bomb's 64 spinning processes get one run's share,
-    not 64 times that, and the students graded beside it are not starved into timeouts.
-    All runs together weigh as much as one busy process per core (the parent group's
-    shares), as many as the grader runs at once by default.
-    """
-
-    def __init__(self, name: str, memory_mb: int, max_tasks: int):
-        self.paths = {}
-        for controller in ("memory", "pids", "cpu"):
-            parent = os.path.join(CGROUP_ROOT, controller, CGROUP_GROUP)
-            try:
-                os.makedirs(os.path.join(parent, name), exist_ok=True)
-            except OSError:
-                continue
-            self.paths[controller] = os.path.join(parent, name)
-            _remove_stale_groups(parent)
-        if "memory" in self.paths:
-            self._write("memory", "memory.limit_in_bytes", memory_mb * 2**20)
-            self._write("memory", "memory.memsw.limit_in_bytes", memory_mb * 2**20, required=False)
-        if "pids" in self.paths:
-            self._write("pids", "pids.max", max_tasks)
-        if "cpu" in self.paths:
-            _write_quietly(os.path.dirname(self.paths["cpu"]), "cpu.shares", 1024 * (os.cpu_count() or 1))
-
-    @property
-    def limits_memory(self) -> bool:
-        return "memory" in self.paths
-
-    @property
-    def limits_tasks(self) -> bool:
-        return "pids" in self.paths
-
-    @property
-    def shares_cpu(self) -> bool:
-        return "cpu" in self.paths
-
-    def _write(self, controller, filename, value, required=True):
-        try:
-            with open(os.path.join(self.paths[controller], filename), "w") as handle:
-                handle.write(str(value))
-        except OSError:
-            if required:
-                self.paths.pop(controller, None)
-
-    def add(self, pid: int) -> None:
-        for controller in list(self.paths):
-            self._write(controller, "cgroup.procs", pid)
-
-    def stats(self) -> dict:
-        """Peak memory, whether the OOM killer struck, and whether the run reached its
-        memory limit, read after the child ended.
-
-        The kernel counts an OOM kill before it sends the SIGKILL, so once the run has
-        ended the count is final. A run that the grader stopped while the kernel was
-        still reclaiming at the limit, or choosing what to kill, shows no kill but a
-        peak at the limit. The peak is the evidence, not `memory.failcnt`: with a
-        memory+swap limit the kernel meets that one first, and counts it in neither
-        file. A charge may fail short of the limit by up to a huge page, and more
-        where a per-CPU batch is charged at once (LIMIT_SLACK).
-        """
-        stats = {}
-        if "memory" in self.paths:
-            path = self.paths["memory"]
-            peak = _read_int(path, "memory.max_usage_in_bytes")
-            stats["max_memory_mb"] = peak / 2**20
-            oom = _read(path, "memory.oom_control")
-            stats["oom_kills"] = int(dict(line.split() for line in oom.splitlines()).get("oom_kill", 0))
-            limit = _read_int(path, "memory.limit_in_bytes")
-            stats["memory_limit_reached"] = bool(limit and peak >= limit - LIMIT_SLACK
-                                                 or _read_int(path, "memory.failcnt"))
-        return stats
-
-    def remove(self) -> None:
-        """Kill what is left in the group, move this process out, delete the group."""
-        for controller, path in self.paths.items():
-            parent = os.path.dirname(path)
-            for _ in range(100):
-                pids = [int(p) for p in _read(path, "cgroup.procs").split()]
-                others = [p for p in pids if p != os.getpid()]
-                for pid in others:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                if os.getpid() in pids:
-                    with open(os.path.join(parent, "cgroup.procs"), "w") as handle:
-                        handle.write(str(os.getpid()))
-                try:
-                    os.rmdir(path)
-                    break
-                except OSError as error:
-                    if error.errno != errno.EBUSY:
-                        break
-                    time.sleep(0.01)
-
-
-def run_name(supervisor_pid: int) -> str:
-    """The name of the cgroups of the run that `supervisor_pid` supervises."""
-    return "run-%d" % supervisor_pid
-
-
-class RunGauge:
-    """A run's memory cgroup read from outside, by the grader: the memory the run holds
-    and the CPU time its live processes have had. Both are None where the run has no
-    memory cgroup (not root, or the host does not allow one)."""
-
-    def __init__(self, supervisor_pid: int):
-        self.path = os.path.join(CGROUP_ROOT, "memory", CGROUP_GROUP, run_name(supervisor_pid))
-
-    def memory(self) -> int | None:
-        text = _read(self.path, "memory.usage_in_bytes").strip()
-        return int(text) if text.isdigit() else None
-
-    def cpu_seconds(self) -> float | None:
-        pids = _read(self.path, "cgroup.procs")
-        if not pids:
-            return None
-        ticks = 0
-        for pid in pids.split():
-            # utime and stime, the 14th and 15th fields (the 2nd, the name, may hold spaces)
-            fields = _read("/proc/" + pid, "stat").rpartition(")")[2].split()
-            if len(fields) > 12:
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def remove_stale_cgroups() -> list[str]:
-    """Remove the groups that crashed runs left under every controller; returns their paths."""
-    removed = []
-    for controller in ("memory", "pids", "cpu"):
-        parent = os.path.join(CGROUP_ROOT, controller, CGROUP_GROUP)
-        if os.path.isdir(parent):
-            removed += _remove_stale_groups(parent)
-    return removed
-
-
-def _remove_stale_groups(parent):
-    """Groups left by supervisors that were killed before they could clean up
-    (named run-<pid> after their supervisor; an empty group of a dead pid is stale;
-    one that still holds a process is kept, as the kernel refuses to remove it)."""
-    removed = []
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return removed
-    for name in names:
-        if not name.startswith("run-") or not name[4:].isdigit():
-            continue
-        try:
-            os.kill(int(name[4:]), 0)
-        except ProcessLookupError:
-            try:
-                os.rmdir(os.path.join(parent, name))
-                removed.append(os.path.join(parent, name))
-            except OSError:
-                pass
-        except PermissionError:
-            pass
-    return removed
-
-
-def _write_quietly(folder, filename, value):
-    try:
-        with open(os.path.join(folder, filename), "w") as handle:
-            handle.write(str(value))
-    except OSError:
-        pass
-
-
 def _read(folder, filename):
     try:
         with open(os.path.join(folder, filename)) as handle:
             return handle.read()
     except OSError:
         return ""
-
-
-def _read_int(folder, filename):
-    text = _read(folder, filename).strip()
-    return int(text) if text.isdigit() else 0
 
 
 def protect_from_oom_killer() -> None:
