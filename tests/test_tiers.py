@@ -5,11 +5,13 @@ The suite runs as root in CI, so the `userns` tier is tested by running the grad
 uid 65534 (`nobody`) on a course of its own, with hostile submissions from `attacks`.
 """
 import csv
+import errno
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -135,6 +137,51 @@ def test_in_a_user_namespace_the_runner_has_no_capabilities():
     assert {seen[key] for key in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]} == {"0000000000000000"}
     assert seen["NoNewPrivs"] == "1" and seen["uid"] == isolation.USERNS_ID
     assert seen["cwd"] == "/tmp/work" and seen["course"] is False
+
+
+@pytest.mark.parametrize("tier", ["root", "userns"])
+def test_nothing_is_writable_beside_a_kept_path_under_the_hosts_tmp(tier, tmp_path):
+    """A checkout (and its virtual environment) under the host's /tmp is bound into the
+    private /tmp; the folders made there to hold it must be read-only, or a run that
+    owns them (in a user namespace, it does) could write beside the kept paths. Tested
+    with a kept folder made under /tmp here, wherever this checkout lies."""
+    if os.geteuid() != 0:
+        pytest.skip("the namespaces are made as root here (and for userns, as uid 65534)")
+    outer = tempfile.mkdtemp(prefix="dlcourse-kept-", dir="/tmp")
+    kept = os.path.join(outer, "venv", "lib")
+    os.makedirs(kept)
+    for folder in (outer, os.path.join(outer, "venv"), kept):
+        os.chmod(folder, 0o755)
+
+    def tries():
+        return {path: _write_error(path) for path in
+                (os.path.join(outer, "beside"), os.path.join(outer, "venv", "beside"),
+                 os.path.join(kept, "inside"), "/tmp/the-runs-own")}
+
+    def in_namespaces():
+        if tier == "userns":
+            isolation.become_ordinary_user(65534)
+            isolation.unshare_user_namespaces()
+        else:
+            isolation.unshare_namespaces()
+        return in_child(lambda: (isolation.enter_minimal_root([kept], [], 8), tries())[1])
+
+    try:
+        written = in_child(in_namespaces)
+    finally:
+        shutil.rmtree(outer)
+    assert "error" not in written, written
+    assert written == {os.path.join(outer, "beside"): "EROFS", os.path.join(outer, "venv", "beside"): "EROFS",
+                       os.path.join(kept, "inside"): "EROFS", "/tmp/the-runs-own": None}
+
+
+def _write_error(path):
+    try:
+        with open(path, "w") as handle:
+            handle.write("x")
+    except OSError as error:
+        return errno.errorcode.get(error.errno, str(error.errno))
+    return None
 
 
 # --- (b) never silently unconfined ---------------------------------------------------------
