@@ -3,7 +3,8 @@
 For each assignment it writes N honest submissions of each kind (full marks, one
 typical mistake, blank), grades them with both, checks that every per-test score
 agrees, and prints throughput, the ratio, the per-submission overhead on a submission
-whose functions are trivial, and peak memory per worker. Both timings are of the
+whose functions are trivial, and peak memory per worker; then what one sandboxed
+child costs in each tier the host gives. Both timings are of the
 command staff run, in a fresh process, writing the gradebook and the autograded
 notebooks (ours also writes the CSV and JSON).
 """
@@ -26,14 +27,15 @@ from ..batch.warm_workers import WarmWorkers
 from ..course import Course
 from ..errors import GraderFault
 from ..nbgrader_commands import gradebook_scores, nbgrader, nbgrader_environment, new_course_copy, pin_stock_autograde
-from ..sandbox import Limits
+from ..sandbox import Limits, Zygote, tiers
 from . import examples
 
 HONEST = ("full", "partial", "blank")
 
 
 def run_benchmark(source_course: Course, assignments, copies: int, workers: int, trivial: int = 10,
-                  keep: str | None = None, out=print) -> dict:
+                  keep: str | None = None, out=print, tier_children: int = 20) -> tuple[dict, dict]:
+    """(figures per assignment, milliseconds per child per tier)."""
     folder = keep or tempfile.mkdtemp(prefix="dlcourse-bench-")
     course = new_course_copy(source_course, folder, assignments)
     pin_stock_autograde(course)
@@ -47,7 +49,44 @@ def run_benchmark(source_course: Course, assignments, copies: int, workers: int,
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
     _print_summary(figures, workers, out)
-    return figures
+    return figures, tier_costs(tier_children, out) if tier_children else {}
+
+
+def tier_costs(children: int, out=print, runs: int = 3) -> dict:
+    """What one sandboxed child costs in each tier this host gives: the milliseconds from
+    asking the warm worker for a child until it is ready for requests, plus stopping it
+    (the part of a submission's time that the tier decides). The median of `children`
+    children, in each of `runs` runs; a tier the host cannot give says why."""
+    out("\nsandbox tiers: one child, started and stopped (median of %d, %d runs)" % (children, runs))
+    costs = {}
+    for tier in tiers.TIERS:
+        why = tiers.probe(tier) if tier != "none" else None
+        if tier == "root" and os.geteuid() != 0:
+            why = "not running as root"
+        if why:
+            out("  %-9s not here: %s" % (tier, why))
+            continue
+        zygote = Zygote(tier=tier)
+        try:
+            medians = [_median_child_ms(zygote, children) for _ in range(runs)]
+        finally:
+            zygote.close()
+        costs[tier] = medians
+        over_root = ""
+        if "root" in costs and tier != "root":
+            over_root = "; %+.1f ms over root" % (statistics.median(medians) - statistics.median(costs["root"]))
+        out("  %-9s %.1f ms (runs: %s)%s" % (tier, statistics.median(medians),
+                                            ", ".join("%.1f" % m for m in medians), over_root))
+    return costs
+
+
+def _median_child_ms(zygote, children) -> float:
+    times = []
+    for _ in range(children):
+        started = time.monotonic()
+        zygote.spawn(Limits()).stop()
+        times.append((time.monotonic() - started) * 1000)
+    return statistics.median(times)
 
 
 def _bench_assignment(course, assignment, workers, trivial, out):
