@@ -23,10 +23,11 @@ per grader process and named in each child's configuration): `root` (the supervi
 puts the run in a cgroup for memory, tasks and CPU share; init and runner live in new
 mount, PID, network, IPC and UTS namespaces, the runner as a fresh unprivileged uid);
 `userns` (an ordinary user: the same namespaces inside a new user namespace, the
-runner with no capabilities; no cgroups); `landlock` (no namespaces at all: the
-runner confines itself with Landlock and a seccomp filter, and the supervisor watches
-its memory); `none` (rlimits and a private temporary
-folder only, which `grade` refuses without `--unsafe`). Every result records its
+runner with no capabilities); `landlock` (no namespaces at all: the runner confines
+itself with Landlock and a seccomp filter, and the supervisor watches its memory);
+`none` (rlimits and a private temporary folder only, which `grade` refuses without
+`--unsafe`). Cgroups (`inside/cgroups.py`, v1 or v2) come with `root`, and with any
+tier where the host delegated a cgroup v2 group to an ordinary user. Every result records its
 `sandbox` tier and the `protections` it had.
 
 What crosses the boundary is plain data (`wire`): never pickle, size-capped, read

@@ -6,8 +6,9 @@
 - `userns`: an ordinary user on a host that allows unprivileged user namespaces. The
   same namespaces and allow-list filesystem, made inside a new user namespace; the
   code then runs with no capabilities at all (so it cannot undo the mounts) and
-  `no_new_privs`, as the grader's own uid outside. No cgroups: memory is bounded by
-  `RLIMIT_DATA`, processes by `RLIMIT_NPROC`.
+  `no_new_privs`, as the grader's own uid outside. No cgroups (unless the host
+  delegated a cgroup v2 group to the grader): memory is bounded by `RLIMIT_DATA`,
+  processes by `RLIMIT_NPROC`.
 - `landlock`: a host that allows no namespaces at all (Ubuntu 24.04's AppArmor
   restriction, Docker's default seccomp profile, a Kubernetes pod). The runner
   confines itself with Landlock (the same paths readable, only its own work folder
