@@ -17,6 +17,7 @@ from autograder.sandbox.client import _interpret
 from autograder.sandbox.framing import ConnectionEnded, TimedOut
 from autograder.sandbox.inside import cgroups
 from autograder.sandbox.student import ProcessLost
+from autograder.sandbox.tiers import probe
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SECRET = "secret-answer-%d" % os.getpid()
@@ -218,11 +219,29 @@ def test_memory_taken_past_the_deadline_still_ends_at_the_memory_limit(zygote):
     taking memory when its time is up goes on, with its time counted in CPU seconds,
     until the memory limit stops it. This hog is slow by itself: its 16 steps of 8 MB,
     a tenth of a second apart, cannot fill 128 MB within the 1 s limit."""
-    code = ("import time\ndef f():\n    hog = []\n    while True:\n"
+    student, lost = run(zygote, SLOW_HOG, limits=Limits(call_timeout=1, memory_mb=128))
+    assert isinstance(lost, ProcessLost) and lost.status == "memory_limit", lost
+
+
+SLOW_HOG = ("import time\ndef f():\n    hog = []\n    while True:\n"
             "        hog.append(bytearray(8 * 2**20))\n        time.sleep(0.1)\n")
-    student, lost = run(zygote, code, limits=Limits(call_timeout=1, memory_mb=128))
-    if not protected(student, "memory cgroup"):
-        pytest.skip("no memory cgroup here")
+
+
+@pytest.mark.parametrize("tier", ["userns", "landlock"])
+def test_without_a_memory_cgroup_memory_taken_past_the_deadline_still_ends_at_the_memory_limit(tier):
+    """The same where RLIMIT_DATA (and in `landlock` the watchdog) bound memory: the
+    run's processes are read through /proc instead of a cgroup, and the MemoryError it
+    raises past its deadline is its memory limit, not a timeout. (Forced on root, these
+    tiers run without cgroups, as an ordinary user's would.)"""
+    why = probe(tier)
+    if why:
+        pytest.skip("no %s tier here: %s" % (tier, why))
+    zygote = Zygote(("numpy",), tier=tier)
+    try:
+        student, lost = run(zygote, SLOW_HOG, limits=Limits(call_timeout=1, memory_mb=256))
+    finally:
+        zygote.close()
+    assert not protected(student, "memory cgroup")
     assert isinstance(lost, ProcessLost) and lost.status == "memory_limit", lost
 
 

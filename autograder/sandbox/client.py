@@ -38,6 +38,8 @@ OVERTIME_POLL = 0.2
 OVERTIME_GROWTH = 1 << 20
 OVERTIME_FACTOR = 10
 
+OUT_OF_MEMORY = "the code used more than the memory limit (it raised MemoryError) and was stopped"
+
 # The zygote's environment, set before it imports TensorFlow: one thread per pool (the
 # children run under a task limit), no C++ log noise, a non-interactive plot backend.
 SANDBOX_ENVIRONMENT = {
@@ -181,10 +183,11 @@ class Child:
         self._status = None
         self.gauge = RunGauge(cgroups, pid)
 
-    def overtime(self, cpu_at_start: float | None, limit: float) -> None:
+    def overtime(self, cpu_at_start: float | None, limit: float) -> bool:
         """Past a call's deadline, let a run that is still taking memory go on until
         it has had `limit` seconds of CPU time since the call began; return sooner if
-        it ends (the OOM killer) or answers, or stops taking memory.
+        it ends (the OOM killer, the watchdog) or answers (True: e.g. a MemoryError
+        where RLIMIT_DATA bounds it), or stops taking memory.
 
         Whether code that takes memory without end meets its memory limit or its time
         limit first must not depend on how busy the machine is: on a loaded machine
@@ -195,15 +198,23 @@ class Child:
         """
         memory = self.gauge.memory()
         if memory is None or cpu_at_start is None:
-            return  # no memory cgroup: the kernel's limit is an rlimit, and fails at once
+            return False  # the run has ended
         end = time.monotonic() + OVERTIME_FACTOR * limit
         while (left := end - time.monotonic()) > 0:
             if select.select([self.conn], [], [], min(left, OVERTIME_POLL))[0]:
-                return
+                return True
             now, cpu = self.gauge.memory(), self.gauge.cpu_seconds()
             if now is None or now < memory + OVERTIME_GROWTH or cpu is None or cpu - cpu_at_start >= limit:
-                return
+                return False
             memory = now
+        return False
+
+    def late_answer(self, max_bytes: int):
+        """The answer a run sent past its deadline, if it is there and readable."""
+        try:
+            return wire.decode(framing.receive(self.conn, time.monotonic() + 1, max_bytes), max_bytes=max_bytes)
+        except (framing.ConnectionEnded, framing.TimedOut, framing.TooLarge, wire.Malformed):
+            return None
 
     def ask(self, payload: bytes, deadline: float, max_bytes: int) -> bytes:
         try:
@@ -309,7 +320,9 @@ class SandboxStudent(Student):
             data = self.child.ask(wire.encode(request), deadline, self.limits.max_answer_mb << 20)
             response = wire.decode(data, max_bytes=self.limits.max_answer_mb << 20)
         except framing.TimedOut:
-            self.child.overtime(cpu_at_start, deadline - started)
+            if self.child.overtime(cpu_at_start, deadline - started) \
+                    and _ran_out_of_memory(self.child.late_answer(self.limits.max_answer_mb << 20)):
+                raise self._lost(self._lose_child(stop=True), Status.MEMORY_LIMIT, OUT_OF_MEMORY)
             status = self._lose_child(stop=True)
             limit = "the %g s limit" % (factor * self.limits.call_timeout)
             if time.monotonic() >= self.deadline:
@@ -325,8 +338,7 @@ class SandboxStudent(Student):
                              if isinstance(error, framing.ConnectionEnded)
                              else "it sent a malformed answer (%s)" % error)
         if _ran_out_of_memory(response):
-            raise self._lost(self._lose_child(stop=True), Status.MEMORY_LIMIT,
-                             "the code used more than the memory limit (it raised MemoryError) and was stopped")
+            raise self._lost(self._lose_child(stop=True), Status.MEMORY_LIMIT, OUT_OF_MEMORY)
         return response
 
     def _lose_child(self, stop: bool) -> dict:

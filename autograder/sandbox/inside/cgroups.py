@@ -23,6 +23,8 @@ import os
 import signal
 import time
 
+from . import isolation
+
 ROOT = "/sys/fs/cgroup"
 GROUP = "dlcourse-autograder"
 GRADER_LEAF = "dlcourse-grader"
@@ -232,32 +234,45 @@ class RunGroup:
 
 
 class RunGauge:
-    """A run's memory group read from outside, by the grader: the memory the run holds
-    and the CPU time its live processes have had. Both are None where the run has no
-    memory group."""
+    """A run read from outside, by the grader: the memory it holds and the CPU time its
+    live processes have had. From the run's memory group where it has one; otherwise
+    from the processes below its supervisor in /proc (their resident sizes, which is
+    enough to see whether the run is still taking memory). None once nothing is left."""
 
     def __init__(self, where: dict | None, supervisor_pid: int):
         parent = _parents(where).get("memory") if where else None
         self.path = os.path.join(parent, run_name(supervisor_pid)) if parent else None
         self.usage = FILES[where["version"]]["usage"] if where else None
+        self.supervisor = supervisor_pid
+
+    def _pids(self) -> list[str]:
+        if self.path is not None:
+            return _read(self.path, "cgroup.procs").split()
+        return [str(pid) for pid in isolation.descendants(self.supervisor)]
 
     def memory(self) -> int | None:
-        if self.path is None:
-            return None
-        text = _read(self.path, self.usage).strip()
-        return int(text) if text.isdigit() else None
+        if self.path is not None:
+            text = _read(self.path, self.usage).strip()
+            return int(text) if text.isdigit() else None
+        pids = self._pids()
+        return sum(_resident(pid) for pid in pids) if pids else None
 
     def cpu_seconds(self) -> float | None:
-        pids = _read(self.path, "cgroup.procs") if self.path else ""
+        pids = self._pids()
         if not pids:
             return None
         ticks = 0
-        for pid in pids.split():
+        for pid in pids:
             # utime and stime, the 14th and 15th fields (the 2nd, the name, may hold spaces)
             fields = _read("/proc/" + pid, "stat").rpartition(")")[2].split()
             if len(fields) > 12:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _resident(pid: str) -> int:
+    fields = _read("/proc/" + pid, "statm").split()
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE") if len(fields) > 1 else 0
 
 
 def remove_stale(where: dict | None) -> list[str]:
