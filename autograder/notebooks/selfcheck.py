@@ -4,21 +4,33 @@ It runs every code cell in a real kernel, as *Restart and Run All* would but wit
 stopping at the first error, so every test cell runs. Then it lists each graded
 function with what its test cell said, and exits non-zero if anything failed (which
 `nbgrader validate` does not). Only the public cases run: no reference solutions are
-needed, so it works on the released notebook wherever a student has it.
+needed, so it works on the released notebook wherever a student has it, in the
+environment `pip install "dl-course-autograder[student]"` makes (see the README).
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 
 from . import cells as notebooks
-from . import kernel, scoring
+from . import scoring
 
 PASSED, FAILED = "\u2713", "\u2717"
 DEFAULT_TIMEOUT = 120  # seconds per cell
+# What running a notebook takes beyond the package's own dependencies: nbclient drives
+# the kernel, which jupyter_client starts and ipykernel is.
+KERNEL_MODULES = ("nbclient", "jupyter_client", "ipykernel")
+STUDENT_INSTALL = 'pip install "dl-course-autograder[student]"'
+
+
+def missing_modules() -> list[str]:
+    """The modules of KERNEL_MODULES this environment lacks."""
+    return [name for name in KERNEL_MODULES if importlib.util.find_spec(name) is None]
 
 
 def check(path: str, timeout: float = DEFAULT_TIMEOUT) -> tuple[str, bool]:
     """Run the notebook at `path`; return (the summary to print, whether everything passed)."""
+    from . import kernel  # nbclient: not a dependency of the package itself (see missing_modules)
     notebook = notebooks.read(path)
     folder = os.path.dirname(os.path.abspath(path))
     run, = kernel.execute([kernel.Run(notebook, folder)], timeout=timeout)
