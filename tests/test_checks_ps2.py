@@ -315,6 +315,14 @@ def test_float_batches_fail():
     assert "must hold integers" in failures(run("minibatches", minibatches, full=False))
 
 
+def test_a_batch_that_is_not_numbers_fails_without_breaking_the_shuffle_hint():
+    def minibatches(n_samples, batch_size, rng):
+        return REF.minibatches(n_samples, batch_size, rng)[:-1] + [[None, None]]
+    result = run("minibatches", minibatches, full=False)
+    assert not result.passed
+    assert "expected an array of shape (2,), got a list of 2 items" in failures(result)
+
+
 def minibatches_shuffle(n_samples, batch_size, rng):
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")

@@ -348,10 +348,16 @@ def _unshuffled(case, reference):
 
 
 def _other_shuffle(case, got, expected, reference):
-    """The batches hold every index once, in batches of the right sizes, but in another order."""
-    if not isinstance(got, list) or [np.size(b) for b in got] != [len(b) for b in expected]:
+    """The batches hold every index once, in batches of the right sizes, but in another order.
+
+    Each batch is read as numbers first: a batch of anything else is not a shuffle.
+    """
+    if not isinstance(got, list) or len(got) != len(expected):
         return None
-    flat = np.concatenate([np.ravel(as_float_array(b)) for b in got]) if got else np.zeros(0)
+    batches = [as_float_array(batch) for batch in got]
+    if any(batch is None or batch.shape != np.shape(right) for batch, right in zip(batches, expected)):
+        return None
+    flat = np.concatenate(batches) if batches else np.zeros(0)
     if np.array_equal(np.sort(flat), np.arange(case.args[0])):
         return ("the batches are shuffled, but not as rng.permutation(n_samples) shuffles: "
                 "use the rng you were given (not np.random), once")
