@@ -110,7 +110,10 @@ def test_lists_of_arrays_are_compared_item_by_item():
     ([np.zeros(2), "s"], [np.zeros(2), "s"], True),
     (None, None, True),
     ("a", "b", False),
-], ids=["nan", "tiny difference", "shape", "dict", "dict keys", "mixed list", "None", "strings"])
+    (np.array([1.0, 2.0]), "relu", False),
+    (np.array([]), None, False),
+], ids=["nan", "tiny difference", "shape", "dict", "dict keys", "mixed list", "None", "strings",
+        "an array for a string", "an empty array for None"])
 def test_identical_is_exact(a, b, same):
     assert identical(a, b) is same
 

@@ -115,7 +115,7 @@ def identical(a, b) -> bool:
     if isinstance(b, (list, tuple)) and not _all_numeric(b):
         return isinstance(a, (list, tuple)) and len(a) == len(b) and all(map(identical, a, b))
     if isinstance(b, str) or b is None:
-        return a == b
+        return type(a) is type(b) and a == b  # an array == a string would compare elementwise
     x, y = as_float_array(a), as_float_array(b)
     return x is not None and x.shape == y.shape and bool(np.array_equal(x, y, equal_nan=True))
 
