@@ -1,9 +1,12 @@
 """The ps3_backprop checks: fair to right answers, however written; firm with wrong ones."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from autograder.checks import gradcheck
 from autograder.checks import ps3_backprop as checks
+from autograder.sandbox import Limits, SandboxStudent, Zygote
 from check_helpers import (Impostor, failures, grade, lying_array, reference_of, student)
 
 REF = reference_of("ps3_backprop")
@@ -230,6 +233,38 @@ def test_a_backward_that_changes_params_in_place_fails():
         params["W1"] -= 0.1 * grads["W1"]
         return grads
     assert "changed its input params in place" in failures(run("backward", backward=backward))
+
+
+def changes_params_beyond_the_wire(forward):
+    """`forward` that also adds to `params` a key plain data cannot carry (not a string)."""
+    def changed(X, params):
+        params[0] = "the cache"
+        return forward(X, params)
+    return changed
+
+
+def test_a_forward_that_changes_params_beyond_reporting_fails():
+    result = run("forward", forward=changes_params_beyond_the_wire(REF.forward))
+    assert result.score == 0
+    assert ("it changed its input params (it could not be reported back: a dict with a "
+            "non-string key 'int')") in failures(result)
+
+
+def test_a_forward_that_changes_params_beyond_reporting_fails_in_the_sandbox():
+    source = Path(REF.module.__file__).read_text() + (
+        "\n_right_forward = forward\n"
+        "def forward(X, params):\n"
+        "    params[0] = 'the cache'\n"
+        "    return _right_forward(X, params)\n")
+    zygote = Zygote(("numpy",))
+    student = SandboxStudent(zygote, [("solution", source)], Limits(call_timeout=10))
+    try:
+        result = TESTS["forward"].run(student, REF)
+    finally:
+        student.close()
+        zygote.close()
+    assert result.score == 0 and not result.process_failure
+    assert "it could not be reported back: a dict with a non-string key 'int'" in failures(result)
 
 
 def test_lying_gradients_get_no_credit():

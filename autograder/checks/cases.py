@@ -144,13 +144,27 @@ class FunctionTest(Test):
         return None
 
     def modified_input(self, case, outcome):
-        for name, before, after in zip(self.params, case.args, outcome.args_after):
-            if _is_tagged(before) or after is None:
+        """How the call changed an input (None if it left them all as they were).
+
+        An input the student's process did not report back, or could not (it now holds
+        something that is not plain data), is not one left as it was: it counts as changed.
+        """
+        for index, (name, before) in enumerate(zip(self.params, case.args)):
+            if _is_tagged(before):
                 continue
+            after = outcome.args_after[index] if index < len(outcome.args_after) else \
+                wire.unreportable("its process did not report it")
+            reason = wire.unreportable_reason(after)
+            if reason is not None:
+                return ("it changed its input %s (it could not be reported back: %s): %s"
+                        % (name, reason, LEAVE_INPUTS))
             if not identical(after, before):
-                return ("it changed its input %s in place: the contract says inputs are left "
-                        "as they were (work on a copy, e.g. x = np.array(x, dtype=float))" % name)
+                return "it changed its input %s in place: %s" % (name, LEAVE_INPUTS)
         return None
+
+
+LEAVE_INPUTS = ("the contract says inputs are left as they were (work on a copy, "
+                "e.g. x = np.array(x, dtype=float))")
 
 
 def _verdict_on_error(case, outcome):

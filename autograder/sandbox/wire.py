@@ -265,6 +265,25 @@ def _dict(node):
     return node
 
 
+# --- in answers: a value that is not plain data, and why ---------------------------
+
+UNREPORTABLE = "$unreportable"
+
+
+def unreportable(reason: str) -> dict:
+    """What an answer holds where a value could not be reduced to plain data, e.g. an
+    input the student's code changed into something the wire cannot carry."""
+    return {UNREPORTABLE: reason}
+
+
+def unreportable_reason(value) -> str | None:
+    """Why `value` stands for a value that could not be reported (None if it is data)."""
+    if isinstance(value, dict) and list(value) == [UNREPORTABLE]:
+        reason = value[UNREPORTABLE]
+        return reason[:200] if isinstance(reason, str) else "no reason given"
+    return None
+
+
 # --- tags: what a request names but plain data cannot carry ---------------------------
 #
 # `{"$rng": seed}` is `np.random.default_rng(seed)`, `{"$grad": {...}}` a gradient

@@ -55,7 +55,7 @@ def call(namespace, store, request):
     if request.get("keep"):
         store[request["keep"]] = result
     response = {"warnings": _warning_texts(caught),
-                "args_after": [_plain_or_none(arg) for arg in args]}
+                "args_after": [_reported(arg) for arg in args]}
     try:
         response["value"] = wire.to_plain(_pick(result, request.get("pick")))
     except (wire.NotPlainData, _PickError) as problem:
@@ -81,6 +81,15 @@ def _describe_type(value):
     if isinstance(value, tuple):
         return "a tuple of %d elements" % tuple.__len__(value)
     return "a value of type %s" % type(value).__name__
+
+
+def _reported(value):
+    """An input after the call as plain data, or why it cannot be: the grader then judges
+    it changed (the grader's inputs are plain data) instead of leaving it unchecked."""
+    try:
+        return wire.to_plain(value)
+    except wire.NotPlainData as problem:
+        return wire.unreportable(str(problem))
 
 
 def _plain_or_none(value):
