@@ -30,21 +30,67 @@ class Outcome:
     args_after: list = field(default_factory=list)
 
     @classmethod
-    def from_response(cls, response: dict) -> "Outcome":
-        return cls(value=response.get("value"), error=response.get("error"),
-                   warnings=list(response.get("warnings") or []),
-                   args_after=list(response.get("args_after") or []))
+    def from_response(cls, response) -> "Outcome":
+        """The outcome a response reports. The response is data the student's process
+        chose, so each field is taken only in the form the handlers give it: an error
+        as a dict of strings, warnings as strings, the inputs afterwards as a list."""
+        if not isinstance(response, dict):
+            return cls(error=malformed("it answered with %s instead of a response" % _kind(response)))
+        return cls(value=response.get("value"), error=_error(response.get("error")),
+                   warnings=_warnings(response.get("warnings")),
+                   args_after=_items(response.get("args_after")))
 
     def raised(self, exception_name: str) -> bool:
         return bool(self.error) and exception_name in (self.error.get("types") or [])
 
     def error_text(self) -> str:
         kind, message = self.error.get("type", "Error"), self.error.get("message", "")
-        if kind in ("NameError", "ReturnTypeError"):
+        if kind in ("NameError", "ReturnTypeError", MALFORMED):
             return message
         if kind == "NotImplementedError":
             return "not implemented yet (the function raises NotImplementedError)"
         return "raised %s: %s" % (kind, message) if message else "raised %s" % kind
+
+
+MALFORMED = "MalformedAnswer"
+MAX_MESSAGE = 2000
+MAX_TRACEBACK = 4000
+MAX_WARNINGS = 20
+
+
+def malformed(problem: str) -> dict:
+    """The error of an answer the grader could not read as the handlers write it."""
+    return {"type": MALFORMED, "types": [MALFORMED], "traceback": "",
+            "message": "its answer could not be read (%s): the code must leave the grader's "
+                       "requests and answers alone" % problem}
+
+
+def _error(error):
+    if error is None:
+        return None
+    if not isinstance(error, dict):
+        return malformed("it reported an error as %s" % _kind(error))
+    kind, types = error.get("type"), error.get("types")
+    return {"type": kind[:200] if isinstance(kind, str) and kind else "Error",
+            "types": [name for name in _items(types) if isinstance(name, str)],
+            "message": _string(error.get("message"))[:MAX_MESSAGE],
+            "traceback": _string(error.get("traceback"))[-MAX_TRACEBACK:]}
+
+
+def _warnings(warnings) -> list:
+    return [text[:MAX_MESSAGE] for text in _items(warnings) if isinstance(text, str)][:MAX_WARNINGS]
+
+
+def _items(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _string(value) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _kind(value) -> str:
+    return "None" if value is None else "a value of type %s" % type(value).__name__
 
 
 class Student:
