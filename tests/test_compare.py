@@ -112,8 +112,11 @@ def test_lists_of_arrays_are_compared_item_by_item():
     ("a", "b", False),
     (np.array([1.0, 2.0]), "relu", False),
     (np.array([]), None, False),
+    ((0.0, np.zeros(0)), (0.0, np.zeros(0)), True),
+    ([], (0.0, np.zeros(0)), False),
 ], ids=["nan", "tiny difference", "shape", "dict", "dict keys", "mixed list", "None", "strings",
-        "an array for a string", "an empty array for None"])
+        "an array for a string", "an empty array for None", "numbers of no one shape",
+        "an empty list for numbers of no one shape"])
 def test_identical_is_exact(a, b, same):
     assert identical(a, b) is same
 

@@ -112,12 +112,13 @@ def identical(a, b) -> bool:
     """Exact equality of plain data (NaN equals NaN), e.g. an input before and after a call."""
     if isinstance(b, dict):
         return isinstance(a, dict) and a.keys() == b.keys() and all(identical(a[k], b[k]) for k in b)
-    if isinstance(b, (list, tuple)) and not _all_numeric(b):
+    if isinstance(b, (list, tuple)) and as_float_array(b) is None:  # not one array of numbers
         return isinstance(a, (list, tuple)) and len(a) == len(b) and all(map(identical, a, b))
     if isinstance(b, str) or b is None:
         return type(a) is type(b) and a == b  # an array == a string would compare elementwise
     x, y = as_float_array(a), as_float_array(b)
-    return x is not None and x.shape == y.shape and bool(np.array_equal(x, y, equal_nan=True))
+    return x is not None and y is not None and x.shape == y.shape and \
+        bool(np.array_equal(x, y, equal_nan=True))
 
 
 def as_float_array(value):
