@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as npst
 
 from autograder import checks
+from autograder.checks import compare, gradcheck
 from autograder import results
 from autograder.results import Status
 from autograder.sandbox import wire
@@ -182,6 +183,53 @@ def test_any_answer_ends_as_a_result_with_a_message_per_failed_case(assignment, 
         case.message.encode("utf-8")
     assert 0 <= result.score <= test.points
     assert warned == []
+
+
+# --- the comparisons, on their own ------------------------------------------------------
+
+# What the grader compares against: numbers, arrays of numbers, and structures of them.
+FLOAT_ARRAYS = npst.arrays(np.float64, npst.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+GRADER_VALUES = st.recursive(
+    st.one_of(st.floats(), st.integers(-10, 10), FLOAT_ARRAYS),
+    lambda items: st.one_of(st.lists(FLOAT_ARRAYS, min_size=1, max_size=3), st.lists(items, max_size=3).map(tuple),
+                            st.dictionaries(st.sampled_from(KEYS[:6]), items, max_size=3)),
+    max_leaves=6)
+# What the grader passes as inputs: besides numbers, strings (an activation's name) and flags.
+GRADER_INPUTS = st.one_of(GRADER_VALUES, st.text(max_size=8), st.booleans(), st.none(),
+                          st.lists(st.one_of(st.text(max_size=4), FLOAT_ARRAYS), max_size=3))
+
+
+def silently(function, *args, **kwargs):
+    """function(*args, **kwargs), which must not warn."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = function(*args, **kwargs)
+    assert [str(w.message) for w in caught] == []
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(got=WIRE_VALUES.map(carried), expected=GRADER_VALUES, reveal=st.booleans())
+def test_compare_says_in_words_what_differs(got, expected, reveal):
+    mismatch = silently(compare.compare, got, expected, reveal=reveal)
+    assert mismatch is None or (isinstance(mismatch.text(), str) and mismatch.text())
+    assert isinstance(silently(compare.describe, got), str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(after=WIRE_VALUES.map(carried), before=GRADER_INPUTS)
+def test_identical_is_true_or_false(after, before):
+    assert silently(compare.identical, after, before) in (True, False)
+    assert silently(compare.identical, before, before) is True
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), shape=npst.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+def test_relative_error_is_a_number_for_arrays_of_one_shape(data, shape):
+    got = data.draw(DTYPES.flatmap(lambda dtype: npst.arrays(dtype, shape)))
+    right = data.draw(npst.arrays(np.float64, shape))
+    error = silently(gradcheck.relative_error, got, right)
+    assert isinstance(error, float)
 
 
 # --- the defects these properties found, one test each ---------------------------------
