@@ -282,3 +282,11 @@ def test_inputs_not_reported_back_count_as_changed():
         first = RELU.run(Answering({"value": case.expected, "args_after": args_after})).cases[0]
         assert not first.passed and first.message.startswith("it changed its input x (it could not be reported back: "
                                   "its process did not report it)")
+
+
+@pytest.mark.parametrize("reason", ["", 3, None])
+def test_an_unreportable_input_without_a_readable_reason_says_so(reason):
+    case = RELU.cases()[0]
+    answer = {"value": case.expected, "args_after": [{wire.UNREPORTABLE: reason}]}
+    first = RELU.run(Answering(answer)).cases[0]
+    assert "(it could not be reported back: no reason given)" in first.message

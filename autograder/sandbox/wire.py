@@ -280,7 +280,7 @@ def unreportable_reason(value) -> str | None:
     """Why `value` stands for a value that could not be reported (None if it is data)."""
     if isinstance(value, dict) and list(value) == [UNREPORTABLE]:
         reason = value[UNREPORTABLE]
-        return reason[:200] if isinstance(reason, str) else "no reason given"
+        return reason[:200] if isinstance(reason, str) and reason else "no reason given"
     return None
 
 
