@@ -22,7 +22,7 @@ from autograder import checks
 from autograder.checks import compare, gradcheck
 from autograder import results
 from autograder.results import Status
-from autograder.sandbox import wire
+from autograder.sandbox import Limits, SandboxStudent, Zygote, wire
 from autograder.sandbox.in_process import InProcessStudent
 from autograder.sandbox.student import ProcessLost, Student
 from check_helpers import reference_of, student as namespace_of
@@ -290,3 +290,17 @@ def test_an_unreportable_input_without_a_readable_reason_says_so(reason):
     answer = {"value": case.expected, "args_after": [{wire.UNREPORTABLE: reason}]}
     first = RELU.run(Answering(answer)).cases[0]
     assert "(it could not be reported back: no reason given)" in first.message
+
+
+def test_a_cell_answered_with_something_other_than_a_response_is_that_cells_error():
+    patch = "import sys\nsys.modules['autograder.sandbox.inside.child'].execute_cell = lambda *args: [1]\n"
+    zygote = Zygote(("numpy",))
+    student = SandboxStudent(zygote, [("patch", patch), ("relu", "def relu(x):\n    return x\n")],
+                             Limits(call_timeout=10))
+    try:
+        result = RELU.run(student)
+    finally:
+        student.close()
+        zygote.close()
+    assert "relu is not defined" in only_failure(result)
+    assert "it answered with a value of type list instead of a response" in student.cell_errors["relu"]

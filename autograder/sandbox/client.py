@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from ..results import Status
 from . import framing, wire
 from .inside.cgroups import RunGauge
-from .student import ProcessLost, Student
+from .student import Outcome, ProcessLost, Student
 from .tiers import run_cgroups, tier_in_force
 
 SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL",
@@ -309,8 +309,9 @@ class SandboxStudent(Student):
                 except ProcessLost:
                     self.bad_cells.add(name)  # run the others without it
                     break
-                if response.get("error"):
-                    self.cell_errors[name] = _describe_error(response["error"])
+                error = Outcome.from_response(response).error  # the student's code may have forged it
+                if error:
+                    self.cell_errors[name] = _describe_error(error)
 
     def _ask(self, request: dict, timeout_message: str, factor: float = 1) -> dict:
         started = time.monotonic()
