@@ -155,6 +155,6 @@ def test_pasting_the_lessons_earns_at_most_40_percent(assignment, lessons, tmp_p
                                                                          100 * earned / total))
     for grade_id, (score, lesson) in sorted(best.items()):
         print("  %-28s %.2f with the lesson's %s" % (grade_id, score, lesson))
-    assert all(result.status == "graded" for result in results.values()), \
+    assert not [result for result in results.values() if result.status == "grader_error"], \
         {student: (result.status, result.message) for student, result in results.items()}
     assert earned <= LIMIT * total, "%s: the lessons' code earns %.2f of %g points" % (assignment, earned, total)
