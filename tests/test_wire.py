@@ -273,3 +273,76 @@ def test_lone_surrogates_become_replacement_characters():
     assert decoded == {"message": "bad ? text", "?": 1}
     for text in decoded:
         text.encode("utf-8")
+
+
+# --- tags: the grader's test functions ----------------------------------------------------
+
+def centred(f, x, h=1e-6):
+    x = np.asarray(x, dtype=float)
+    slope = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[index] = h
+        slope[index] = (f(x + step) - f(x - step)) / (2 * h)
+    return slope
+
+
+GRADIENTS = {
+    "sum_of_squares": lambda x: 2 * x,
+    "sum_of_sines": np.cos,
+    "sum_of_cubes": lambda x: 3 * x ** 2,
+    "weighted_squares": lambda x: 2 * wire.square_weights(x.shape) * x,
+    "logistic_loss": lambda w: wire.LOGISTIC_X.T @ (1 / (1 + np.exp(-(wire.LOGISTIC_X @ w + wire.LOGISTIC_B)))
+                                                    - wire.LOGISTIC_Y) / len(wire.LOGISTIC_Y),
+}
+
+
+def test_every_test_function_has_a_known_gradient():
+    assert set(GRADIENTS) == set(wire.FUNCTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(GRADIENTS))
+def test_a_function_tag_crosses_as_data_and_becomes_the_function(name):
+    tag = {"$function": name}
+    f = wire.materialise(round_trip((tag,)))[0]
+    assert f is wire.FUNCTIONS[name]
+    x = np.array([0.5, -1.25, 2.0]) if name == "logistic_loss" else np.array([[0.5, -1.25, 2.0], [0.0, 1.5, -0.75]])
+    value = f(x)
+    assert type(value) is float
+    np.testing.assert_allclose(centred(f, x), GRADIENTS[name](x), rtol=1e-7, atol=1e-9)
+
+
+def test_weighted_squares_weighs_elements_in_c_order():
+    f = wire.FUNCTIONS["weighted_squares"]
+    assert f(np.array([[1.0, 0.0], [0.0, 1.0]])) == 1.0 + 4.0
+    np.testing.assert_array_equal(wire.square_weights((2, 3)), [[1, 2, 3], [4, 5, 6]])
+
+
+def test_the_logistic_loss_is_the_mean_binary_cross_entropy_and_refuses_other_shapes():
+    w = np.array([0.5, -1.0, 0.25])
+    p = 1 / (1 + np.exp(-(wire.LOGISTIC_X @ w + wire.LOGISTIC_B)))
+    y = wire.LOGISTIC_Y
+    expected = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert wire.FUNCTIONS["logistic_loss"](w) == pytest.approx(expected, rel=1e-12)
+    assert np.isfinite(wire.FUNCTIONS["logistic_loss"](np.array([1e4, -1e4, 1e4])))
+    with pytest.raises(ValueError, match="shape"):
+        wire.FUNCTIONS["logistic_loss"](np.zeros(4))
+
+
+@pytest.mark.parametrize("name", ["open", "__import__", "", 3, None, ["sum_of_squares"]])
+def test_an_unknown_function_is_a_value_error(name):
+    with pytest.raises(ValueError, match="unknown test function"):
+        wire.materialise({"$function": name})
+
+
+def test_an_unknown_function_is_an_error_answer_not_a_crash():
+    from autograder.sandbox.in_process import InProcessStudent
+
+    def centred_gradient(f, x, h=1e-5):
+        return centred(f, x, h)
+    student = InProcessStudent({"centred_gradient": centred_gradient})
+    outcome = student.call("centred_gradient", {"$function": "os.system"}, [1.0, 2.0])
+    assert outcome.error and "unknown test function" in outcome.error_text()
+    outcome = student.call("centred_gradient", {"$function": "sum_of_squares"}, [1.0, 2.0])
+    assert not outcome.error
+    np.testing.assert_allclose(outcome.value, [2.0, 4.0], rtol=1e-6)

@@ -287,16 +287,21 @@ def unreportable_reason(value) -> str | None:
 # --- tags: what a request names but plain data cannot carry ---------------------------
 #
 # `{"$rng": seed}` is `np.random.default_rng(seed)`, `{"$grad": {...}}` a gradient
-# function from `GRADIENTS`, and `{"$stored": key, "index": i}` an object an earlier
-# call kept on the student's side (e.g. the `cache` from `forward`, which never needs
-# to leave). Both sides make them real: the child for the student's function, the
-# grader for the reference's.
+# function from `GRADIENTS`, `{"$function": name}` one of the test functions of
+# `FUNCTIONS` (a function a student's code differentiates), and
+# `{"$stored": key, "index": i}` an object an earlier call kept on the student's side
+# (e.g. the `cache` from `forward`, which never needs to leave). Both sides make them
+# real: the child for the student's function, the grader for the reference's and for
+# its hints. A name outside the closed list is a ValueError, which the child reports
+# as that request's error.
 
 def materialise(value, store=None):
     """Turn the tagged values of a request into the objects they stand for."""
     if isinstance(value, dict):
         if "$rng" in value:
             return np.random.default_rng(value["$rng"])
+        if "$function" in value:
+            return named_function(value["$function"])
         if "$grad" in value:
             return GRADIENTS[value["$grad"]["kind"]](**value["$grad"]["params"])
         if "$stored" in value:
@@ -317,3 +322,65 @@ def _quadratic_gradient(center, scale=2.0):
 
 
 GRADIENTS = {"quadratic": _quadratic_gradient}
+
+
+# --- test functions: f(x) -> float, with gradients the grader knows in closed form ----
+#
+# Each takes an array (any shape unless said) and returns a Python float computed in
+# float64. The grader's checks (`checks/ps2_learning.py`) hold their exact gradients.
+
+def _sum_of_squares(x):
+    return float(np.sum(np.asarray(x, dtype=np.float64) ** 2))
+
+
+def _sum_of_sines(x):
+    return float(np.sum(np.sin(np.asarray(x, dtype=np.float64))))
+
+
+def _sum_of_cubes(x):
+    return float(np.sum(np.asarray(x, dtype=np.float64) ** 3))
+
+
+def square_weights(shape):
+    """The weights 1, 2, 3, ... of `weighted_squares`, in C order over `shape`."""
+    return np.arange(1.0, 1.0 + math.prod(shape)).reshape(shape)
+
+
+def _weighted_squares(x):
+    """sum_i c_i x_i^2 with c = 1, 2, 3, ... in C order: a mixed-up element costs."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(np.sum(square_weights(x.shape) * x ** 2))
+
+
+# The data of `logistic_loss`: six rows, three features, a fixed bias.
+LOGISTIC_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-1.0, 1.0, 0.75],
+                       [0.0, -2.0, 1.0], [2.0, 0.5, 0.0], [-0.5, -0.75, -1.5]])
+LOGISTIC_Y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0])
+LOGISTIC_B = 0.25
+
+
+def _logistic_loss(w):
+    """The mean binary cross-entropy of sigmoid(LOGISTIC_X @ w + LOGISTIC_B), w of shape (3,)."""
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (LOGISTIC_X.shape[1],):
+        raise ValueError("logistic_loss takes weights of shape (%d,), got %s"
+                         % (LOGISTIC_X.shape[1], w.shape))
+    z = LOGISTIC_X @ w + LOGISTIC_B
+    # log(1 + e^z) - y z, without overflow.
+    return float(np.mean(np.logaddexp(0.0, z) - LOGISTIC_Y * z))
+
+
+FUNCTIONS = {
+    "sum_of_squares": _sum_of_squares,
+    "sum_of_sines": _sum_of_sines,
+    "sum_of_cubes": _sum_of_cubes,
+    "weighted_squares": _weighted_squares,
+    "logistic_loss": _logistic_loss,
+}
+
+
+def named_function(name):
+    """The test function `name` names, or a ValueError for a name not in the list."""
+    if type(name) is not str or name not in FUNCTIONS:
+        raise ValueError("unknown test function %r (known: %s)" % (name, ", ".join(sorted(FUNCTIONS))))
+    return FUNCTIONS[name]

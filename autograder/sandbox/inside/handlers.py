@@ -7,7 +7,8 @@ it, and so on; it never judges an answer. Every answer goes through `wire.to_pla
 
 A request is a dict `{"op": name, ...}`; `handle` returns the response dict. Values in
 requests may carry tags (`wire.materialise`) for what plain data cannot carry: a
-random generator, a gradient function, an object an earlier call kept on this side.
+random generator, a gradient function, one of the grader's test functions, an
+object an earlier call kept on this side.
 """
 from __future__ import annotations
 
@@ -43,8 +44,11 @@ def call(namespace, store, request):
     target = namespace.get(function)
     if not callable(target):
         return {"error": _missing(function, target)}
-    args = [materialise(arg, store) for arg in request.get("args", [])]
-    kwargs = {key: materialise(value, store) for key, value in request.get("kwargs", {}).items()}
+    try:
+        args = [materialise(arg, store) for arg in request.get("args", [])]
+        kwargs = {key: materialise(value, store) for key, value in request.get("kwargs", {}).items()}
+    except (ValueError, KeyError, TypeError) as error:  # a tag this side does not know
+        return {"error": error_info(error)}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
