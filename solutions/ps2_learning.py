@@ -1,4 +1,8 @@
-"""Reference solution for ps2_learning: gradient descent and loss functions.
+"""Reference solution for ps2_learning (version 2): gradients you can trust.
+
+Two losses and the batching of lessons 03-04, then numerical gradients (centred
+differences and the relative error that compares two gradients), the gradient of
+logistic regression, and minibatch gradient descent that trains it.
 
 Inputs are converted to new float64 arrays, so nothing passed in is modified. The
 losses insist on equal shapes: numpy would silently broadcast y_true (n,) against
@@ -37,51 +41,10 @@ def _eps(eps, where):
     return float(eps)
 
 
-def gradient_step(x, grad, learning_rate):
-    """One step downhill: move against the gradient, scaled by the learning rate."""
-    x = np.asarray(x, dtype=np.float64)
-    grad = np.asarray(grad, dtype=np.float64)
-    if x.shape != grad.shape:
-        raise ValueError("gradient_step: grad must have the shape of x %s, got %s"
-                         % (x.shape, grad.shape))
-    return x - learning_rate * grad
-
-
-def gradient_descent(grad_fn, x0, learning_rate, steps):
-    """The whole walk, x0 first, so it can be plotted or inspected step by step."""
-    steps = _count(steps, "gradient_descent: steps", 0)
-    x = np.asarray(x0, dtype=np.float64).copy()
-    path = np.empty((steps + 1,) + x.shape)
-    path[0] = x
-    for i in range(steps):
-        # grad_fn gets a copy, so it cannot change the recorded path.
-        x = gradient_step(x, grad_fn(x.copy()), learning_rate)
-        path[i + 1] = x
-    return path
-
-
 def mse(y_true, y_pred):
     """Mean squared error: squaring makes big errors count much more than small ones."""
     y_true, y_pred = _pair(y_true, y_pred, "mse")
     return float(np.mean((y_true - y_pred) ** 2))
-
-
-def mae(y_true, y_pred):
-    """Mean absolute error: every unit of error counts the same, so outliers matter less."""
-    y_true, y_pred = _pair(y_true, y_pred, "mae")
-    return float(np.mean(np.abs(y_true - y_pred)))
-
-
-def huber(y_true, y_pred, delta=1.0):
-    """Squared error for small errors, linear beyond delta: MSE's smoothness, MAE's calm.
-
-    The two pieces meet with the same value and slope at |e| = delta.
-    """
-    if not delta > 0:
-        raise ValueError("huber: delta must be positive, got %r" % (delta,))
-    y_true, y_pred = _pair(y_true, y_pred, "huber")
-    e = np.abs(y_true - y_pred)
-    return float(np.mean(np.where(e <= delta, 0.5 * e ** 2, delta * (e - 0.5 * delta))))
 
 
 def binary_cross_entropy(y_true, p, eps=1e-7):
@@ -95,16 +58,6 @@ def binary_cross_entropy(y_true, p, eps=1e-7):
     return float(-np.mean(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)))
 
 
-def categorical_cross_entropy(y_true, probs, eps=1e-7):
-    """Cross-entropy of one-hot rows: the mean over rows of -log(probability of the truth)."""
-    eps = _eps(eps, "categorical_cross_entropy")
-    y, p = _pair(y_true, probs, "categorical_cross_entropy")
-    if y.ndim != 2:
-        raise ValueError("categorical_cross_entropy: expected (n, k) arrays, got shape %s"
-                         % (y.shape,))
-    return float(-np.mean(np.sum(y * np.log(np.clip(p, eps, 1.0)), axis=1)))
-
-
 def minibatches(n_samples, batch_size, rng):
     """Shuffle the indices once, then cut them into consecutive batches.
 
@@ -114,3 +67,96 @@ def minibatches(n_samples, batch_size, rng):
     batch_size = _count(batch_size, "minibatches: batch_size", 1)
     order = rng.permutation(n_samples)
     return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+
+
+def centred_gradient(f, x, h=1e-5):
+    """(f(x + h e_i) - f(x - h e_i)) / 2h for every element i of x, shaped like x.
+
+    Centred differences are exact for quadratics and off by O(h^2) elsewhere, where a
+    forward difference is off by O(h). `f` gets a fresh copy each time, so it can
+    neither change `x` nor the point the next difference is taken at.
+    """
+    if not (isinstance(h, (int, float, np.floating, np.integer)) and h > 0):
+        raise ValueError("centred_gradient: h must be a positive number, got %r" % (h,))
+    point = np.array(x, dtype=np.float64)
+    gradient = np.zeros_like(point)
+    for index in np.ndindex(point.shape):
+        original = point[index]
+        point[index] = original + h
+        above = float(f(point.copy()))
+        point[index] = original - h
+        below = float(f(point.copy()))
+        point[index] = original
+        gradient[index] = (above - below) / (2 * h)
+    return gradient
+
+
+def relative_error(a, b):
+    """norm(a - b) / max(norm(a) + norm(b), 1e-12), Euclidean norms over all elements.
+
+    Scale-free, so one threshold (about 1e-7 for a correct gradient in float64) serves
+    gradients of any size; the floor keeps two zero arrays at 0 rather than 0 / 0.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError("relative_error: a and b must have the same shape, got %s and %s"
+                         % (a.shape, b.shape))
+    norm = lambda v: float(np.sqrt(np.sum(v * v)))  # noqa: E731
+    return norm(a - b) / max(norm(a) + norm(b), 1e-12)
+
+
+def _sigmoid(z):
+    """1 / (1 + e^-z) without overflow: exp only ever sees -|z|."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _logistic_inputs(w, b, X, y, where):
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 1:
+        raise ValueError("%s: X must have shape (n, d) with n >= 1, got %s" % (where, X.shape))
+    if y.shape != (X.shape[0],):
+        raise ValueError("%s: y must have shape (%d,) for X of shape %s, got %s"
+                         % (where, X.shape[0], X.shape, y.shape))
+    if w is not None:
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (X.shape[1],):
+            raise ValueError("%s: w must have shape (%d,) for X of shape %s, got %s"
+                             % (where, X.shape[1], X.shape, w.shape))
+        if np.ndim(b) != 0:
+            raise ValueError("%s: b must be a single number, got shape %s" % (where, np.shape(b)))
+    return w, (None if b is None else float(b)), X, y
+
+
+def logistic_gradients(w, b, X, y):
+    """The gradient of the mean binary cross-entropy of sigmoid(X @ w + b): (dw, db).
+
+    With p = sigmoid(z), dL/dz = p - y for each row (the sigmoid's slope p (1 - p)
+    cancels against the loss's 1 / (p (1 - p))), so dw = X^T (p - y) / n and
+    db = mean(p - y).
+    """
+    w, b, X, y = _logistic_inputs(w, b, X, y, "logistic_gradients")
+    error = _sigmoid(X @ w + b) - y
+    return X.T @ error / len(X), float(np.mean(error))
+
+
+def fit_logistic(X, y, learning_rate, epochs, batch_size, seed):
+    """Minibatch gradient descent for logistic regression from w = 0, b = 0.
+
+    One generator for the whole run, so every epoch draws a new order; one step per
+    batch; the loss over all of X recorded after each epoch.
+    """
+    _, _, X, y = _logistic_inputs(None, None, X, y, "fit_logistic")
+    epochs = _count(epochs, "fit_logistic: epochs", 0)
+    rng = np.random.default_rng(seed)
+    w, b = np.zeros(X.shape[1]), 0.0
+    losses = []
+    for _ in range(epochs):
+        for batch in minibatches(len(X), batch_size, rng):
+            dw, db = logistic_gradients(w, b, X[batch], y[batch])
+            w = w - learning_rate * dw
+            b = b - learning_rate * db
+        losses.append(binary_cross_entropy(y, _sigmoid(X @ w + b)))
+    return w, b, np.array(losses)

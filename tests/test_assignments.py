@@ -29,7 +29,10 @@ TEST_CELL = '### BEGIN HIDDEN TESTS\ntests.include_hidden()\n### END HIDDEN TEST
 
 @pytest.mark.parametrize("assignment", checks.names())
 def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
-    """Introduction, locked setup cells, then per function: task, solution cell, test cell."""
+    """Introduction, locked setup cells, then per function: task, solution cell, test cell.
+
+    Between the parts a notebook may have ungraded cells (markdown, and code nbgrader
+    does not track, such as a comparison on real data): nothing grades or locks them."""
     notebook = source_notebook(REPO, assignment)
     cells = notebooks.cells(notebook)
     assert notebook.metadata.kernelspec.name == "python3"
@@ -38,9 +41,14 @@ def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
     setup = notebooks.setup_cells(notebook)
     assert cells[0].cell_type == "markdown" and cells[1:1 + len(setup)] == setup
     assert 'tests = Tests("%s", globals())' % assignment in setup[0].source
-    parts = cells[1 + len(setup):]
+    rest = cells[1 + len(setup):]
     tests = checks.tests_for(assignment)
-    assert len(parts) == 3 * len(tests)
+    solutions = [index for index, cell in enumerate(rest) if cell.kind == notebooks.SOLUTION]
+    assert len(solutions) == len(tests) and solutions[0] == 1
+    parts = [rest[index + offset] for index in solutions for offset in (-1, 0, 1)]
+    ungraded = [cell for index, cell in enumerate(rest)
+                if not any(index - solution in (-1, 0, 1) for solution in solutions)]
+    assert all(cell.kind == "" and cell.index > parts[2].index for cell in ungraded)
     for test, (task, solution, test_cell) in zip(tests, zip(*[iter(parts)] * 3)):
         assert task.cell_type == "markdown" and "(%g point" % test.points in task.source
         assert (solution.kind, solution.name) == (notebooks.SOLUTION, test.function)

@@ -1,9 +1,11 @@
-"""The ps2_learning checks: fair to right answers, however written; firm with wrong ones."""
+"""The ps2_learning checks (version 2): fair to right answers, however written; firm with wrong ones."""
 import numpy as np
 import pytest
 
 from autograder.checks import ps2_learning as checks
-from check_helpers import (Impostor, failures, grade, passed_fraction, reference_of, student)
+from autograder.checks.cases import MISSING
+from autograder.notebooks import cells as notebooks
+from check_helpers import REPO, Impostor, failures, grade, passed_fraction, reference_of, student
 
 REF = reference_of("ps2_learning")
 TESTS = {test.function: test for test in checks.ASSIGNMENT.tests}
@@ -17,112 +19,7 @@ def as_arrays(y_true, y_pred):
     return np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
 
 
-# --- the reference and the shipped data -------------------------------------------------
-
-def test_the_mini_challenge_ends_near_ten_not_at_the_seeds_8_84():
-    case = next(case for case in TESTS["gradient_descent"].cases() if "mini-challenge" in case.label)
-    assert case.expected.shape == (21,)
-    assert case.expected[-1] == pytest.approx(9.884707849539316)
-
-
-# --- gradient_step and gradient_descent ----------------------------------------------------
-
-def test_a_step_uphill_is_named():
-    result = run("gradient_step", lambda x, grad, lr: np.asarray(x) + lr * np.asarray(grad), full=False)
-    assert result.score == 0
-    assert "uphill" in failures(result)
-
-
-def test_a_step_that_changes_x_in_place_fails():
-    def gradient_step(x, grad, learning_rate):
-        if isinstance(x, np.ndarray):
-            x -= learning_rate * np.asarray(grad)
-            return x
-        return x - learning_rate * np.asarray(grad)
-    assert "changed its input x in place" in failures(run("gradient_step", gradient_step))
-
-
-def descent(update, record_first=True, extra_step=0):
-    """gradient_descent written with a given update and a possible off-by-one."""
-    def gradient_descent(grad_fn, x0, learning_rate, steps):
-        x = np.asarray(x0, dtype=float)
-        path = [x] if record_first else []
-        for _ in range(steps + extra_step):
-            x = update(x, grad_fn(x), learning_rate)
-            path.append(x)
-        return np.array(path)
-    return gradient_descent
-
-
-def downhill(x, g, lr):
-    return x - lr * g
-
-
-def test_a_path_without_x0_is_named():
-    result = run("gradient_descent", descent(downhill, record_first=False), full=False)
-    assert result.score == 0
-    assert "x0 is missing" in failures(result)
-
-
-def test_a_path_one_step_short_is_named():
-    result = run("gradient_descent", descent(downhill, extra_step=-1), full=False)
-    assert "stops one step early" in failures(result)
-
-
-def test_a_walk_uphill_is_named():
-    result = run("gradient_descent", descent(lambda x, g, lr: x + lr * g), full=False)
-    assert "walks uphill" in failures(result)
-
-
-def test_a_path_of_one_aliased_array_is_named():
-    def gradient_descent(grad_fn, x0, learning_rate, steps):
-        x = np.array(x0, dtype=float)
-        path = [x]
-        for _ in range(steps):
-            x -= learning_rate * grad_fn(x)
-            path.append(x)
-        return np.array(path)
-    assert "the same array each time" in failures(run("gradient_descent", gradient_descent, full=False))
-
-
-def test_returning_only_the_final_x_is_named():
-    def gradient_descent(grad_fn, x0, learning_rate, steps):
-        return descent(downhill)(grad_fn, x0, learning_rate, steps)[-1]
-    assert "only the final x" in failures(run("gradient_descent", gradient_descent, full=False))
-
-
-def test_a_negative_step_count_must_raise():
-    result = run("gradient_descent", descent(downhill))
-    assert [case.label for case in result.cases if not case.passed] == ["hidden case: steps = -1"]
-    assert result.score == pytest.approx(2 * (len(result.cases) - 1) / len(result.cases), abs=1e-4)
-
-
-def gradient_descent_with_a_list(grad_fn, x0, learning_rate, steps):
-    if steps < 0:
-        raise ValueError("steps must not be negative")
-    xs = [np.array(x0, dtype=float)]
-    for _ in range(steps):
-        xs.append(xs[-1] - learning_rate * grad_fn(xs[-1]))
-    return np.array(xs)
-
-
-def gradient_descent_preallocated(grad_fn, x0, learning_rate, steps):
-    if steps < 0:
-        raise ValueError("steps must not be negative")
-    x = np.asarray(x0, dtype=float)
-    path = np.zeros((steps + 1,) + x.shape)
-    path[0] = x
-    for i in range(1, steps + 1):
-        path[i] = path[i - 1] - learning_rate * grad_fn(path[i - 1])
-    return path
-
-
-@pytest.mark.parametrize("variant", [gradient_descent_with_a_list, gradient_descent_preallocated])
-def test_gradient_descent_alternatives(variant):
-    assert run("gradient_descent", variant).passed
-
-
-# --- mse, mae, huber ---------------------------------------------------------------------
+# --- mse ---------------------------------------------------------------------------------
 
 def checked(loss):
     """A loss that refuses mismatched shapes, as the contract asks."""
@@ -145,11 +42,6 @@ def test_mse_mistakes_are_named(mistake, hint):
     result = run("mse", checked(mistake), full=False)
     assert hint in failures(result)
     assert not result.passed
-
-
-def test_mae_without_abs_is_named():
-    result = run("mae", checked(lambda t, p: np.mean(t - p)), full=False)
-    assert "take np.abs of each error" in failures(result)
 
 
 def test_a_loss_that_broadcasts_mismatched_shapes_loses_those_cases_only():
@@ -177,40 +69,7 @@ def test_mse_alternatives(variant):
     assert run("mse", variant).passed
 
 
-def huber_like(half=0.5, shift=0.5, ignore_delta=False):
-    def huber(y_true, y_pred, delta=1.0):
-        d = 1.0 if ignore_delta else delta
-        e = np.abs(np.subtract(*as_arrays(y_true, y_pred)))
-        return np.mean(np.where(e <= d, half * e ** 2, d * (e - shift * d)))
-    return checked(huber)
-
-
-@pytest.mark.parametrize("mistake, hint", [
-    (huber_like(ignore_delta=True), "use the delta you were given"),
-    (huber_like(half=1.0), "0.5 * e**2"),
-    (huber_like(shift=0.0), "the pieces meet"),
-], ids=["delta ignored", "no half", "no shift"])
-def test_huber_mistakes_are_named(mistake, hint):
-    assert hint in failures(run("huber", mistake, full=False))
-
-
-def test_huber_ignoring_delta_gets_partial_credit():
-    result = run("huber", huber_like(ignore_delta=True))
-    assert 0 < result.score < 2
-
-
-def huber_through_minimum(y_true, y_pred, delta=1.0):
-    """The same loss as a quadratic part capped at delta plus a linear rest."""
-    e = np.abs(np.subtract(*as_arrays(y_true, y_pred)))
-    small = np.minimum(e, delta)
-    return float(np.mean(0.5 * small ** 2 + delta * (e - small)))
-
-
-def test_huber_alternative():
-    assert run("huber", checked(huber_through_minimum)).passed
-
-
-# --- cross-entropies ---------------------------------------------------------------------
+# --- binary_cross_entropy ----------------------------------------------------------------
 
 def unclipped_bce(y_true, p, eps=1e-7):
     y, p = as_arrays(y_true, p)
@@ -243,36 +102,6 @@ def bce_where(y_true, p, eps=1e-7):
 
 def test_bce_alternative():
     assert run("binary_cross_entropy", bce_where).passed
-
-
-def cce_mean_over_elements(y_true, probs, eps=1e-7):
-    y, p = as_arrays(y_true, probs)
-    return -np.mean(y * np.log(np.clip(p, eps, 1.0)))
-
-
-def test_cce_averaging_over_every_element_is_named():
-    result = run("categorical_cross_entropy", checked(cce_mean_over_elements), full=False)
-    assert result.score == 0
-    assert "sum over the classes of each row" in failures(result)
-
-
-def test_unclipped_cce_is_told_to_clip():
-    def cce(y_true, probs, eps=1e-7):
-        y, p = as_arrays(y_true, probs)
-        return -np.mean(np.sum(y * np.log(p), axis=1))
-    assert "clip the probabilities" in failures(run("categorical_cross_entropy", checked(cce), full=False))
-
-
-def cce_by_index(y_true, probs, eps=1e-7):
-    y, p = as_arrays(y_true, probs)
-    if y.shape != p.shape:
-        raise ValueError("shapes differ")
-    picked = p[np.arange(len(p)), y.argmax(axis=1)]
-    return float(-np.log(np.clip(picked, eps, 1.0)).mean())
-
-
-def test_cce_alternative():
-    assert run("categorical_cross_entropy", cce_by_index).passed
 
 
 # --- minibatches -------------------------------------------------------------------------
@@ -342,6 +171,376 @@ def test_minibatches_alternatives(variant):
     assert run("minibatches", variant).passed
 
 
+# --- centred_gradient ----------------------------------------------------------------------
+
+def differences(kind="centred", fixed_h=None, flatten=False, keep_dtype=False, check_h=True):
+    """centred_gradient written with a given difference and a possible slip."""
+    def centred_gradient(f, x, h=1e-5):
+        if check_h and not h > 0:
+            raise ValueError("h must be positive")
+        h = fixed_h or h
+        x = np.array(x) if keep_dtype else np.array(x, dtype=float)
+        slope = np.zeros(x.shape)
+        for index in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[index] = h
+            if kind == "centred":
+                slope[index] = (f(x + step) - f(x - step)) / (2 * h)
+            elif kind == "forward":
+                slope[index] = (f(x + step) - f(x)) / h
+            elif kind == "over h":
+                slope[index] = (f(x + step) - f(x - step)) / h
+            elif kind == "flipped":
+                slope[index] = (f(x - step) - f(x + step)) / (2 * h)
+        return slope.ravel() if flatten else slope
+    return centred_gradient
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (differences("forward"), "this is a forward difference"),
+    (differences("over h"), "divide by 2h"),
+    (differences("flipped"), "the sign is flipped"),
+], ids=["forward", "over h", "flipped"])
+def test_centred_gradient_mistakes_are_named_on_public_cases(mistake, hint):
+    result = run("centred_gradient", mistake, full=False)
+    assert result.score == 0
+    assert hint in failures(result)
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (differences(fixed_h=1e-5), "use the h you were given"),
+    (differences(flatten=True), "the gradient must have the shape of x"),
+    (differences(keep_dtype=True), "work on a float64 copy"),
+], ids=["fixed h", "flattened", "float32"])
+def test_centred_gradient_slips_cost_some_cases_and_are_named(mistake, hint):
+    result = run("centred_gradient", mistake)
+    assert hint in failures(result)
+    assert 0 < result.score < 2
+
+
+def test_a_forward_difference_fails_even_at_a_small_h():
+    result = run("centred_gradient", differences("forward"))
+    failed = [case.label for case in result.cases if not case.passed]
+    assert "hidden case: f(x) = sum(sin(x)) at random x of shape (6,) with h = 1e-3" in failed
+    assert "f(x) = sum(sin(x)) at x = [0, 1, 2] with the default h" in failed
+
+
+def test_an_unchecked_h_loses_only_that_case():
+    result = run("centred_gradient", differences(check_h=False))
+    assert [case.label for case in result.cases if not case.passed] == ["hidden case: h = 0"]
+
+
+def test_nudging_x_in_place_without_putting_it_back_fails():
+    def centred_gradient(f, x, h=1e-5):
+        if not h > 0:
+            raise ValueError("h must be positive")
+        x = x if isinstance(x, np.ndarray) and x.dtype == float else np.array(x, dtype=float)
+        slope = np.zeros(x.shape)
+        for index in np.ndindex(x.shape):
+            x[index] += h
+            above = f(x)
+            x[index] -= 2 * h
+            below = f(x)
+            slope[index] = (above - below) / (2 * h)
+        return slope
+    assert "changed its input x in place" in failures(run("centred_gradient", centred_gradient))
+
+
+def centred_with_identity_rows(f, x, h=1e-5):
+    if h <= 0:
+        raise ValueError("h must be positive")
+    x = np.asarray(x, dtype=np.float64)
+    steps = np.eye(x.size).reshape((x.size,) + x.shape) * h
+    return np.array([(f(x + step) - f(x - step)) / (2 * h) for step in steps]).reshape(x.shape)
+
+
+def centred_restoring_a_copy(f, x, h=1e-5):
+    if h <= 0:
+        raise ValueError("h must be positive")
+    point = np.array(x, dtype=float)
+    slope = np.empty_like(point)
+    flat, out = point.reshape(-1), slope.reshape(-1)
+    for i in range(flat.size):
+        keep = flat[i]
+        flat[i] = keep + h
+        above = f(point)
+        flat[i] = keep - h
+        below = f(point)
+        flat[i] = keep
+        out[i] = (above - below) / (2 * h)
+    return slope
+
+
+@pytest.mark.parametrize("variant", [centred_with_identity_rows, centred_restoring_a_copy])
+def test_centred_gradient_alternatives(variant):
+    assert run("centred_gradient", variant).passed
+
+
+def test_the_expected_gradients_are_closed_forms_the_reference_agrees_with():
+    for case in TESTS["centred_gradient"].cases():
+        if case.raises:
+            continue
+        assert case.expected is MISSING  # computed by the check, with or without a reference
+        name, x, h = checks._parts(case)
+        exact = checks.exact_centred(name, x, h)
+        numeric = REF.centred_gradient(checks.wire.FUNCTIONS[name], x, h)
+        np.testing.assert_allclose(numeric, exact, rtol=1e-8, atol=1e-9, err_msg=case.label)
+
+
+# --- relative_error ------------------------------------------------------------------------
+
+def norms(denominator):
+    def relative_error(a, b):
+        a, b = as_arrays(a, b)
+        if a.shape != b.shape:
+            raise ValueError("shapes differ")
+        return float(np.linalg.norm(a - b) / denominator(a, b))
+    return relative_error
+
+
+@pytest.mark.parametrize("mistake, hint", [
+    (norms(lambda a, b: np.linalg.norm(a) + np.linalg.norm(b)), "0 / 0"),
+    (norms(lambda a, b: max(np.linalg.norm(a), 1e-12)), "divides by norm(a) only"),
+    (norms(lambda a, b: max(np.linalg.norm(a + b), 1e-12)), "not norm(a + b)"),
+    (norms(lambda a, b: 1.0), "this is the absolute error"),
+], ids=["no floor", "norm a", "norm of sum", "absolute"])
+def test_relative_error_mistakes_are_named(mistake, hint):
+    result = run("relative_error", mistake, full=False)
+    assert hint in failures(result)
+    assert not result.passed
+
+
+def test_the_largest_entry_form_is_named():
+    def relative_error(a, b):
+        a, b = as_arrays(a, b)
+        if a.shape != b.shape:
+            raise ValueError("shapes differ")
+        return float(np.max(np.abs(a - b)) / max(np.max(np.abs(a)), np.max(np.abs(b)), 1e-12))
+    result = run("relative_error", relative_error)
+    assert "Euclidean norms over all elements" in failures(result)
+
+
+def relative_error_flat(a, b):
+    if np.shape(a) != np.shape(b):
+        raise ValueError("a and b differ in shape")
+    a, b = np.ravel(np.asarray(a, dtype=float)), np.ravel(np.asarray(b, dtype=float))
+    return float(np.sqrt(np.dot(a - b, a - b)) / max(np.sqrt(a @ a) + np.sqrt(b @ b), 1e-12))
+
+
+def relative_error_hypot(a, b):
+    a, b = as_arrays(a, b)
+    if a.shape != b.shape:
+        raise ValueError("shapes differ")
+    scale = np.linalg.norm(a.ravel()) + np.linalg.norm(b.ravel())
+    return float(np.linalg.norm((a - b).ravel()) / (scale if scale > 1e-12 else 1e-12))
+
+
+@pytest.mark.parametrize("variant", [relative_error_flat, relative_error_hypot])
+def test_relative_error_alternatives(variant):
+    assert run("relative_error", variant).passed
+
+
+# --- logistic_gradients ----------------------------------------------------------------------
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def gradients(slip=None):
+    """logistic_gradients with one of the usual slips."""
+    def logistic_gradients(w, b, X, y):
+        X, y, w = np.asarray(X, dtype=float), np.asarray(y, dtype=float), np.asarray(w, dtype=float)
+        if w.shape != (X.shape[1],) or y.shape != (len(X),):
+            raise ValueError("shapes differ")
+        p = sigmoid(X @ w + (0.0 if slip == "no bias" else b))
+        error = y - p if slip == "sign" else p - y
+        if slip == "slope":
+            error = error * p * (1 - p)
+        n = 1 if slip == "sum" else len(X)
+        db = error / n if slip == "db array" else float(np.sum(error) / n)
+        return X.T @ error / n, db
+    return logistic_gradients
+
+
+@pytest.mark.parametrize("slip, hint", [
+    ("sign", "the sign is flipped"),
+    ("sum", "divide by n"),
+    ("db array", "db is one number"),
+    ("slope", "it cancels, dL/dz = p - y"),
+], ids=["sign", "sum", "db array", "slope"])
+def test_logistic_gradient_mistakes_are_named_on_public_cases(slip, hint):
+    result = run("logistic_gradients", gradients(slip), full=False)
+    assert hint in failures(result)
+    assert not result.passed
+
+
+def test_a_missing_bias_is_named_in_hidden_cases():
+    result = run("logistic_gradients", gradients("no bias"))
+    assert "the bias is missing" in failures(result)
+    assert 0 < result.score < 3  # the cases with b = 0 pass
+
+
+def logistic_gradients_by_rows(w, b, X, y):
+    X, y, w = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64), np.asarray(w, dtype=np.float64)
+    if X.ndim != 2 or w.shape != (X.shape[1],) or y.shape != (len(X),):
+        raise ValueError("X (n, d), w (d,) and y (n,) do not fit together")
+    dw, db = np.zeros_like(w), 0.0
+    for row, label in zip(X, y):
+        z = row @ w + b
+        p = np.exp(-np.logaddexp(0.0, -z))  # sigmoid without overflow
+        dw += (p - label) * row
+        db += p - label
+    return dw / len(X), np.float64(db / len(X))
+
+
+def logistic_gradients_einsum(w, b, X, y):
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != X.shape[1:] or y.shape != X.shape[:1]:
+        raise ValueError("shapes do not fit")
+    residual = 0.5 * (1 + np.tanh(0.5 * (X @ w + b))) - y
+    return np.einsum("n,nd->d", residual, X) / len(y), residual.mean()
+
+
+@pytest.mark.parametrize("variant", [logistic_gradients_by_rows, logistic_gradients_einsum])
+def test_logistic_gradients_alternatives(variant):
+    assert run("logistic_gradients", variant).passed
+
+
+# --- fit_logistic ----------------------------------------------------------------------------
+
+def fitting(slip=None):
+    """fit_logistic built from the reference's pieces, with one of the usual slips."""
+    def fit_logistic(X, y, learning_rate, epochs, batch_size, seed):
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        rng = np.random.default_rng(seed)
+        w, b, losses = np.zeros(X.shape[1]), 0.0, []
+        drawn_once = REF.minibatches(len(X), batch_size, rng) if slip == "batches once" else None
+        for _ in range(epochs):
+            if slip == "loss before":
+                losses.append(REF.binary_cross_entropy(y, sigmoid(X @ w + b)))
+            if slip == "rng per epoch":
+                rng = np.random.default_rng(seed)
+            batches = drawn_once or REF.minibatches(len(X), batch_size, rng)
+            for batch in batches:
+                dw, db = REF.logistic_gradients(w, b, X[batch], y[batch])
+                if slip == "uphill":
+                    w, b = w + learning_rate * dw, b + learning_rate * db
+                else:
+                    w, b = w - learning_rate * dw, b - learning_rate * db
+            if slip != "loss before":
+                losses.append(REF.binary_cross_entropy(y, sigmoid(X @ w + b)))
+        return w, b, losses
+    return fit_logistic
+
+
+def test_fit_logistic_from_the_references_pieces_passes():
+    with np.errstate(over="ignore"):
+        assert run("fit_logistic", fitting()).passed
+
+
+@pytest.mark.parametrize("slip", ["batches once", "rng per epoch"])
+def test_the_same_batches_every_epoch_are_named_and_still_learn(slip):
+    result = run("fit_logistic", fitting(slip))
+    assert "every epoch uses the same batches" in failures(result)
+    held_out = [case for case in result.cases if "held-out" in case.label]
+    assert len(held_out) == 2 and all(case.passed for case in held_out)
+    assert 0 < result.score < 4
+
+
+def test_losses_recorded_before_the_epoch_are_named():
+    result = run("fit_logistic", fitting("loss before"), full=False)
+    assert "record it after the epoch's steps" in failures(result)
+
+
+def test_steps_uphill_are_named_and_fail_on_held_out_rows():
+    with np.errstate(over="ignore"):
+        result = run("fit_logistic", fitting("uphill"))
+    message = failures(result)
+    assert "subtract learning_rate * dw" in message
+    assert "held-out rows correctly, at least 93% expected" in message
+    assert not any(case.passed for case in result.cases if "held-out" in case.label)
+
+
+def test_a_model_fitted_some_other_way_earns_only_the_held_out_cases():
+    """Good held-out accuracy without the contract's steps: only the accuracy cases pass."""
+    def fit_logistic(X, y, learning_rate, epochs, batch_size, seed):
+        X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+        w, b = np.zeros(X.shape[1]), 0.0
+        for _ in range(200):  # full-batch descent, many more steps than asked
+            dw, db = REF.logistic_gradients(w, b, X, y)
+            w, b = w - 0.5 * dw, b - 0.5 * db
+        return w, b, np.full(epochs, REF.binary_cross_entropy(y, sigmoid(X @ w + b)))
+    result = run("fit_logistic", fit_logistic)
+    assert [case.passed for case in result.cases if "held-out" in case.label] == [True, True]
+    assert result.score == pytest.approx(4 * 5 / 11, abs=1e-3)  # two cases of weight 2.5 of 11
+
+
+@pytest.mark.parametrize("returned, problem", [
+    (lambda w, b, losses: (w, b), "expected a tuple of 3 values (w, b, losses)"),
+    (lambda w, b, losses: (w, np.array([b]), losses), "b: expected a single number"),
+    (lambda w, b, losses: (w, b, losses[:-1]), "losses: expected an array of shape (30,)"),
+    (lambda w, b, losses: (w * np.nan, b, losses), "w: holds inf or NaN"),
+], ids=["pair", "b array", "short losses", "nan"])
+def test_malformed_fits_fail_the_held_out_case_with_a_reason(returned, problem):
+    def fit_logistic(*args):
+        return returned(*REF.fit_logistic(*args))
+    result = run("fit_logistic", fit_logistic, full=False)
+    assert problem in failures(result)
+
+
+def test_the_replay_and_its_switches():
+    X, y = checks._toy(170, 30, 3)
+    for args in ((X, y, 0.3, 4, 7, 1), (X, y, 1.0, 3, 50, 2), (X, y, 0.1, 0, 5, 3)):
+        for got, expected in zip(checks.replay(*args), REF.fit_logistic(*args)):
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+    w, b, losses = checks.replay(X, y, 0.3, 4, 7, 1, losses_before=True)
+    assert losses[0] == pytest.approx(np.log(2))
+    assert not np.allclose(checks.replay(X, y, 0.3, 4, 7, 1, same_batches=True)[0], checks.replay(X, y, 0.3, 4, 7, 1)[0])
+
+
+def test_the_held_out_split_is_the_graders_and_standardised():
+    X_train, y_train, X_test, y_test = checks.breast_cancer_split(0)
+    assert X_train.shape == (427, 30) and X_test.shape == (142, 30)
+    np.testing.assert_allclose(X_train.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X_train.std(axis=0), 1.0, rtol=1e-12)
+    assert set(np.unique(y_train)) == {0.0, 1.0}
+    other = checks.breast_cancer_split(1)
+    assert not np.array_equal(other[3], y_test)
+
+
+def test_the_reference_clears_the_accuracy_bar_with_room_to_spare():
+    for case in TESTS["fit_logistic"].cases():
+        if isinstance(case, checks.HeldOut):
+            w, b, _ = REF.fit_logistic(*case.args)
+            assert np.mean((case.X_test @ w + b >= 0) == case.y_test) >= 0.95
+
+
+# --- the assignment as a whole ------------------------------------------------------------------
+
+def test_points_and_order_follow_the_contract():
+    assert [(test.function, test.points) for test in checks.ASSIGNMENT.tests] == [
+        ("mse", 1), ("binary_cross_entropy", 2), ("minibatches", 2), ("centred_gradient", 2),
+        ("relative_error", 1), ("logistic_gradients", 3), ("fit_logistic", 4)]
+    assert checks.ASSIGNMENT.points == 15
+
+
+@pytest.mark.parametrize("function", list(TESTS))
+def test_every_function_has_public_and_hidden_cases(function):
+    cases = TESTS[function].cases()
+    assert any(case.public for case in cases) and any(not case.public for case in cases)
+
+
+def test_the_declared_mistake_is_in_the_source_and_costs_its_test():
+    mistake = checks.ASSIGNMENT.mistake
+    source = notebooks.read(REPO / "assignments" / "ps2_learning" / "ps2_learning.ipynb")
+    cell = notebooks.solution_cells(source)[mistake.function].source
+    namespace = {"np": np}
+    exec(mistake.applied_to(cell), namespace)
+    result = grade(TESTS[mistake.function], student(REF, **{mistake.function: namespace[mistake.function]}), REF)
+    assert 0 <= result.score < TESTS[mistake.function].points
+
+
 # --- dishonest and broken answers ----------------------------------------------------------
 
 def test_an_impostor_loss_gets_no_credit():
@@ -351,4 +550,4 @@ def test_an_impostor_loss_gets_no_credit():
 
 
 def test_a_loss_returning_none_fails():
-    assert "got None" in failures(run("mae", lambda y_true, y_pred: None, full=False))
+    assert "got None" in failures(run("mse", lambda y_true, y_pred: None, full=False))

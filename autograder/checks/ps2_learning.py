@@ -1,20 +1,29 @@
-"""ps2_learning: gradient descent and loss functions.
+"""ps2_learning (version 2): gradients you can trust, and a model trained on real data.
 
-Points: gradient_step 1, gradient_descent 2, mse 1, mae 1, huber 2,
-binary_cross_entropy 2, categorical_cross_entropy 2, minibatches 2 (13 in all).
-The one-line updates and the plain averages are worth 1; what has an edge to get
-right (the path's first and last rows, the clip, the two pieces of Huber, the
-shuffle and the short last batch) is worth 2.
+Points: mse 1, binary_cross_entropy 2, minibatches 2 (the contracts of lessons 03
+and 04), centred_gradient 2, relative_error 1, logistic_gradients 3, fit_logistic 4
+(15 in all; docs/contracts.md).
+
+`centred_gradient` is called with functions the grader names (`{"$function": name}`,
+see `sandbox/wire.py`); its expected value is the centred difference of that function
+in closed form, computed here, never a numerical gradient of the reference. 
+`fit_logistic` is judged twice: against the reference's replay of the contract's
+steps on small data, and on standardised breast-cancer data this module splits
+itself, by the accuracy of the returned (w, b) on rows the student's code never saw.
 
 Most hints are mistake models computed from the case itself (the inputs, or the
 right answer), so they also help on the public cases in the student's notebook,
 where there is no reference solution.
 """
+import functools
+from dataclasses import dataclass
+
 import numpy as np
 
+from ..sandbox import wire
 from .assignment import Assignment, Mistake
-from .cases import Case, FunctionTest, expected_as, inputs, nonfinite, same_as
-from .compare import as_float_array
+from .cases import Case, FunctionTest, expected_as, inputs, nonfinite, same_as, with_reference
+from .compare import as_float_array, describe, describe_shape
 
 
 
@@ -30,120 +39,14 @@ def _labels(seed, *shape):
     return np.random.default_rng(seed).integers(0, 2, size=shape).astype(float)
 
 
-def _one_hot(seed, n, k):
-    return np.eye(k)[np.random.default_rng(seed).integers(0, k, size=n)]
-
-
-def _softmax_rows(seed, n, k):
-    z = _random(seed, n, k, scale=2.0)
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
 def _size(case):
     return np.size(case.args[0])
 
 
-# --- gradient_step -----------------------------------------------------------------------
-
-def gradient_step_cases():
-    return [
-        Case("the lesson's step: x = 5, gradient 4, learning rate 0.1", (5.0, 4.0, 0.1),
-             public=True, expected=4.6),
-        Case("x = [1, 2], grad = [0.5, -1], learning rate 0.2", ([1.0, 2.0], [0.5, -1.0], 0.2),
-             public=True, expected=np.array([0.9, 2.2])),
-        Case("a negative gradient: x = 0, gradient -6, learning rate 0.1", (0.0, -6.0, 0.1)),
-        Case("random (3, 4) arrays, learning rate 0.01", (_random(1, 3, 4), _random(2, 3, 4), 0.01)),
-        Case("learning rate 0 leaves x where it is", (_random(3, 5), _random(4, 5), 0.0)),
-        Case("float32 arrays", (_random(5, 4).astype(np.float32), _random(6, 4).astype(np.float32), 0.5)),
-        Case("x of shape (3,) with grad of shape (2,)", (_random(7, 3), _random(8, 2), 0.1),
-             raises="ValueError"),
-    ]
-
-
-def _step_uphill(case, reference):
-    x, grad, learning_rate = inputs(case)[0]
-    return np.asarray(x, dtype=float) + learning_rate * np.asarray(grad, dtype=float)
-
-
-def _step_without_rate(case, reference):
-    x, grad, _ = inputs(case)[0]
-    return np.asarray(x, dtype=float) - np.asarray(grad, dtype=float)
-
-
-gradient_step = FunctionTest(
-    "gradient_step", 1, gradient_step_cases, params=("x", "grad", "learning_rate"),
-    hints=[
-        same_as(_step_uphill, "this steps uphill (x + learning_rate * grad): "
-                              "move against the gradient, x - learning_rate * grad"),
-        same_as(_step_without_rate, "the learning rate is missing: x - learning_rate * grad"),
-    ])
-
-
-# --- gradient_descent --------------------------------------------------------------------
-
-def bowl(center):
-    """The gradient of (x - center)^2, as a tag the student's side turns into a function."""
-    return {"$grad": {"kind": "quadratic", "params": {"center": center, "scale": 2.0}}}
-
-
-def gradient_descent_cases():
-    return [
-        Case("the lesson's f(x) = (x - 3)^2 from x0 = 0, learning rate 0.1, 5 steps",
-             (bowl(3.0), 0.0, 0.1, 5), public=True,
-             expected=np.array([0.0, 0.6, 1.08, 1.464, 1.7712, 2.01696])),
-        # x_k = 10 (1 - 0.8^k): after 20 steps x = 9.8847 (the lesson's seed text says 8.84).
-        Case("the mini-challenge f(x) = (x - 10)^2 from x0 = 0, learning rate 0.1, 20 steps",
-             (bowl(10.0), 0.0, 0.1, 20), public=True,
-             expected=10.0 * (1.0 - 0.8 ** np.arange(21))),
-        Case("an array x0 = [0, 0] towards [1, -2], learning rate 0.25, 2 steps",
-             (bowl([1.0, -2.0]), [0.0, 0.0], 0.25, 2), public=True,
-             expected=np.array([[0.0, 0.0], [0.5, -1.0], [0.75, -1.5]])),
-        Case("steps = 0 gives just x0, as one row", (bowl(3.0), [2.0, 5.0], 0.1, 0)),
-        Case("x0 of shape (2, 3), 10 steps", (bowl(_random(10, 2, 3)), _random(11, 2, 3), 0.05, 10)),
-        Case("a learning rate too high (1.1): the walk diverges", (bowl(1.0), 0.5, 1.1, 8)),
-        Case("an integer x0 = 7, learning rate 0.3, 4 steps", (bowl(-1.0), 7, 0.3, 4)),
-        Case("a single step", (bowl(_random(12, 4)), _random(13, 4), 0.2, 1)),
-        Case("steps = -1", (bowl(3.0), 0.0, 0.1, -1), raises="ValueError"),
-    ]
-
-
-def _walk_uphill(case, reference):
-    grad_fn, x0, learning_rate, steps = inputs(case)[0]
-    path = [np.asarray(x0, dtype=float)]
-    for _ in range(steps):
-        path.append(path[-1] + learning_rate * grad_fn(path[-1]))
-    return np.array(path)
-
-
-def _rows(case, expected):
-    return np.asarray(expected).shape[0]
-
-
-gradient_descent = FunctionTest(
-    "gradient_descent", 2, gradient_descent_cases, params=("grad_fn", "x0", "learning_rate", "steps"),
-    hints=[
-        expected_as(lambda case, expected: expected[1:] if _rows(case, expected) > 1 else None,
-                    "x0 is missing: the path starts with x0, then one row per step "
-                    "(steps + 1 rows)"),
-        expected_as(lambda case, expected: expected[:-1] if _rows(case, expected) > 1 else None,
-                    "the path stops one step early: it has steps + 1 rows, x0 and then "
-                    "every one of the `steps` iterates"),
-        expected_as(lambda case, expected: expected[-1] if _rows(case, expected) > 1 else None,
-                    "this is only the final x: return the whole path, x0 first"),
-        expected_as(lambda case, expected: np.broadcast_to(expected[-1], np.shape(expected))
-                    if _rows(case, expected) > 1 else None,
-                    "every row is the final x: the list holds the same array each time, "
-                    "changed in place by x -= ...; use x = x - ... (or append a copy)"),
-        same_as(_walk_uphill, "this walks uphill (x + learning_rate * grad): the update is "
-                              "x - learning_rate * grad_fn(x)"),
-    ])
-
-
-# --- mse and mae -------------------------------------------------------------------------
+# --- mse -------------------------------------------------------------------------
 
 def regression_cases(seed, public_expected):
-    """The cases both averages share; `public_expected` holds the two public answers."""
+    """mse's cases; `public_expected` holds the two public answers."""
     lesson, four = public_expected
     return [
         Case("the lesson's 3 predictions [2.8, 5.3, 6.5] for targets [3, 5, 7]",
@@ -186,58 +89,6 @@ mse = FunctionTest(
         same_as(lambda case, ref: np.mean(np.abs(_errors(case))), "this is the MAE: square the errors"),
     ])
 
-mae = FunctionTest(
-    "mae", 1, lambda: regression_cases(40, (0.3333333333333333, 0.3)), params=("y_true", "y_pred"),
-    hints=[
-        expected_as(lambda case, expected: expected * _size(case), SUM_NOT_MEAN),
-        same_as(lambda case, ref: np.mean(_errors(case)),
-                "positive and negative errors cancel here: take np.abs of each error"),
-        same_as(lambda case, ref: np.mean(_errors(case) ** 2), "this is the MSE: use absolute errors"),
-    ])
-
-
-# --- huber -------------------------------------------------------------------------------
-
-def huber_cases():
-    targets = [0.0, 0.0, 0.0, 0.0]
-    predictions = [0.5, -0.5, 2.0, -3.0]
-    return [
-        Case("errors [0.5, -0.5, 2, -3] with the default delta 1", (targets, predictions),
-             public=True, expected=1.0625),
-        Case("errors [0.5, -0.5, 2, -3] with delta = 2", (targets, predictions), {"delta": 2.0},
-             public=True, expected=1.5625),
-        Case("only small errors (Huber is half the MSE there)", (_random(60, 8, scale=0.3), np.zeros(8))),
-        Case("only large errors", (_random(61, 8) + 5.0, np.zeros(8))),
-        Case("random (5, 4) arrays", (_random(62, 5, 4, scale=2.0), _random(63, 5, 4))),
-        Case("random (30,) arrays with delta = 0.5", (_random(64, 30, scale=2.0), _random(65, 30)),
-             {"delta": 0.5}),
-        Case("random (30,) arrays with delta = 3", (_random(66, 30, scale=3.0), _random(67, 30)),
-             {"delta": 3.0}),
-        Case("y_true of shape (3,) and y_pred of shape (3, 1)", ([1.0, 2.0, 3.0], [[1.0], [2.0], [3.0]]),
-             raises="ValueError"),
-    ]
-
-
-def _huber_like(half=0.5, shift=0.5, delta=None):
-    """Huber with its constants changed: the shapes of the usual slips."""
-    def candidate(case, reference):
-        args, kwargs = inputs(case)
-        d = kwargs.get("delta", 1.0) if delta is None else delta
-        e = np.abs(np.asarray(args[0], dtype=float) - np.asarray(args[1], dtype=float))
-        return np.mean(np.where(e <= d, half * e ** 2, d * (e - shift * d)))
-    return candidate
-
-
-huber = FunctionTest(
-    "huber", 2, huber_cases, params=("y_true", "y_pred"),
-    hints=[
-        same_as(_huber_like(delta=1.0), "this is Huber with delta 1: use the delta you were given"),
-        same_as(_huber_like(half=1.0), "the squared part is 0.5 * e**2, not e**2"),
-        same_as(_huber_like(shift=0.0), "the linear part is delta * (|e| - 0.5 * delta): "
-                                        "the - 0.5 * delta makes the pieces meet"),
-        expected_as(lambda case, expected: expected * _size(case), SUM_NOT_MEAN),
-    ])
-
 
 # --- binary_cross_entropy ----------------------------------------------------------------
 
@@ -276,49 +127,6 @@ binary_cross_entropy = FunctionTest(
         same_as(lambda case, ref: _clipped_bce(*inputs(case)[0][1::-1]),
                 "the arguments are swapped: y_true comes first, then p"),
         expected_as(lambda case, expected: expected * _size(case), SUM_NOT_MEAN),
-    ])
-
-
-# --- categorical_cross_entropy -----------------------------------------------------------
-
-def categorical_cross_entropy_cases():
-    return [
-        Case("two rows, true classes 0 and 1", ([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
-                                                [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]]),
-             public=True, expected=0.2899092476264711),
-        Case("probability exactly 0 for the true class of row 2: must be finite",
-             ([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], [[0.7, 0.3, 0.0], [0.5, 0.5, 0.0]]),
-             public=True, expected=8.237385297448526),
-        Case("10 rows, 4 classes", (_one_hot(90, 10, 4), _softmax_rows(91, 10, 4))),
-        Case("one row, 5 classes", (_one_hot(92, 1, 5), _softmax_rows(93, 1, 5))),
-        Case("25 rows, 2 classes", (_one_hot(94, 25, 2), _softmax_rows(95, 25, 2))),
-        Case("eps = 0.001 with zero probabilities", (_one_hot(96, 4, 3), np.eye(3)[[1, 2, 0, 0]]),
-             {"eps": 1e-3}),
-        Case("y_true (3, 4) with probs (3, 3)", (_one_hot(97, 3, 4), _softmax_rows(98, 3, 3)),
-             raises="ValueError"),
-    ]
-
-
-def _k(case):
-    return np.shape(case.args[0])[1]
-
-
-def _cce_swapped(case, reference):
-    y, p = inputs(case)[0][:2]
-    return -np.mean(np.sum(np.asarray(p, dtype=float) * np.log(np.clip(y, 1e-7, 1.0)), axis=1))
-
-
-categorical_cross_entropy = FunctionTest(
-    "categorical_cross_entropy", 2, categorical_cross_entropy_cases, params=("y_true", "probs"),
-    hints=[
-        nonfinite("log(0) is -inf: clip the probabilities first, np.clip(probs, eps, 1)"),
-        expected_as(lambda case, expected: expected / _k(case),
-                    "this averages over every element: sum over the classes of each row, "
-                    "then take the mean over the rows"),
-        expected_as(lambda case, expected: expected * len(case.args[0]),
-                    "this sums over the rows: take the mean over the rows"),
-        expected_as(lambda case, expected: -expected, "the sign is flipped: the loss is -mean(...)"),
-        same_as(_cce_swapped, "the arguments are swapped: y_true comes first, then probs"),
     ])
 
 
@@ -392,8 +200,406 @@ minibatches = MinibatchesTest(
     ])
 
 
+# --- centred_gradient --------------------------------------------------------------------
+
+def function(name):
+    """One of the grader's test functions, as a tag the student's side makes real."""
+    return {"$function": name}
+
+
+DEFAULT_H = 1e-5
+
+
+def _parts(case):
+    """(function name, x, h) of a centred_gradient case."""
+    named = dict(zip(("f", "x", "h"), case.args), **case.kwargs)
+    return named["f"]["$function"], named["x"], named.get("h", DEFAULT_H)
+
+
+def exact_centred(name, x, h):
+    """The centred difference of test function `name` at `x` with step `h`, in closed form.
+
+    Exact for the sums of squares (centred differences are exact for quadratics), of
+    cubes (3x^2 + h^2) and of sines (cos x sin h / h); for the logistic loss it is the
+    analytic gradient, from which the centred difference differs by O(h^2), far below
+    the tolerance at the steps the cases use.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if name == "sum_of_squares":
+        return 2.0 * x
+    if name == "weighted_squares":
+        return 2.0 * wire.square_weights(x.shape) * x
+    if name == "sum_of_cubes":
+        return 3.0 * x ** 2 + h ** 2
+    if name == "sum_of_sines":
+        return np.cos(x) * np.sin(h) / h
+    if name == "logistic_loss":
+        p = 1.0 / (1.0 + np.exp(-(wire.LOGISTIC_X @ x + wire.LOGISTIC_B)))
+        return wire.LOGISTIC_X.T @ (p - wire.LOGISTIC_Y) / len(wire.LOGISTIC_Y)
+    raise ValueError("no closed form for the test function %r" % name)
+
+
+def centred_gradient_cases():
+    return [
+        Case("f(x) = sum(x**2) at x = [1, -2, 0.5] with h = 0.25 (centred differences are exact "
+             "for a quadratic: 2x)", (function("sum_of_squares"), [1.0, -2.0, 0.5], 0.25), public=True),
+        Case("f(x) = sum(sin(x)) at x = [0, 1, 2] with the default h",
+             (function("sum_of_sines"), np.array([0.0, 1.0, 2.0])), public=True),
+        Case("f(x) = sum(x**3) at x = [1, 2] with h = 0.5: the centred difference is 3x**2 + h**2",
+             (function("sum_of_cubes"), np.array([1.0, 2.0])), {"h": 0.5}, public=True),
+        Case("f(x) = sum(sin(x)) at random x of shape (6,) with h = 0.1",
+             (function("sum_of_sines"), _random(120, 6), 0.1)),
+        Case("f(x) = sum(sin(x)) at random x of shape (6,) with h = 1e-3",
+             (function("sum_of_sines"), _random(121, 6), 1e-3)),
+        Case("a function of a (3, 4) array, f(X) = sum(c * X**2) with weights c = 1..12",
+             (function("weighted_squares"), _random(122, 3, 4))),
+        Case("f(X) = sum(c * X**2) on a (2, 3) array with h = 0.5",
+             (function("weighted_squares"), _random(123, 2, 3), 0.5)),
+        Case("a logistic loss on fixed data, as a function of its 3 weights",
+             (function("logistic_loss"), np.array([0.5, -1.0, 0.25]))),
+        Case("the logistic loss at w = 0", (function("logistic_loss"), np.zeros(3))),
+        Case("f(x) = x**3 at the single number x = 1.5 with h = 0.1",
+             (function("sum_of_cubes"), 1.5, 0.1)),
+        Case("x given as float32", (function("sum_of_sines"), _random(124, 5).astype(np.float32))),
+        Case("h = 0", (function("sum_of_squares"), np.ones(3), 0.0), raises="ValueError"),
+    ]
+
+
+def _difference(kind):
+    """A candidate: a one-sided (or all-at-once) difference of the case's function."""
+    def candidate(case, reference):
+        (f, x, *rest), kwargs = inputs(case)
+        h = rest[0] if rest else kwargs.get("h", DEFAULT_H)
+        x = np.array(x, dtype=np.float64)
+        if kind == "all at once":
+            return (f(x + h) - f(x - h)) / (2 * h)
+        slope = np.zeros_like(x)
+        for index in np.ndindex(x.shape):
+            step = np.zeros_like(x)
+            step[index] = h
+            slope[index] = (f(x + step) - f(x)) / h if kind == "forward" else (f(x) - f(x - step)) / h
+        return slope
+    return candidate
+
+
+def _ignores_h(case, reference):
+    name, x, h = _parts(case)
+    return exact_centred(name, x, DEFAULT_H) if h != DEFAULT_H and name != "logistic_loss" else None
+
+
+def _float32_hint(case, got, expected, reference):
+    name, x, h = _parts(case)
+    if isinstance(x, np.ndarray) and x.dtype == np.float32:
+        return ("x came as float32, whose rounding swallows a step of 1e-5: work on a float64 "
+                "copy, x = np.array(x, dtype=float)")
+    return None
+
+
+class CentredGradientTest(FunctionTest):
+    """The expected gradient is computed here in closed form, with or without a reference."""
+
+    def expected(self, reference, case):
+        return exact_centred(*_parts(case))
+
+
+centred_gradient = CentredGradientTest(
+    "centred_gradient", 2, centred_gradient_cases, params=("f", "x", "h"),
+    hints=[
+        same_as(_difference("forward"), "this is a forward difference (f(x + h e_i) - f(x)) / h, "
+                                         "whose error is O(h): take the centred one, "
+                                         "(f(x + h e_i) - f(x - h e_i)) / (2h), whose error is O(h**2)"),
+        same_as(_difference("backward"), "this is a backward difference (f(x) - f(x - h e_i)) / h: "
+                                          "take the centred one, (f(x + h e_i) - f(x - h e_i)) / (2h)"),
+        expected_as(lambda case, expected: 2 * expected,
+                    "this is twice the gradient: x + h e_i and x - h e_i are 2h apart, divide by 2h"),
+        expected_as(lambda case, expected: -expected,
+                    "the sign is flipped: f(x + h e_i) comes first, f(x - h e_i) is subtracted"),
+        same_as(_ignores_h, "this uses h = 1e-5 whatever h is passed: use the h you were given"),
+        same_as(_difference("all at once"), "this moves every element at once: nudge one element at "
+                                             "a time (e_i is 1 at position i, 0 elsewhere)"),
+        expected_as(lambda case, expected: np.ravel(expected) if np.ndim(expected) > 1 else None,
+                    "the gradient must have the shape of x: fill np.zeros_like(x) (or reshape)"),
+        _float32_hint,
+    ])
+
+
+# --- relative_error ----------------------------------------------------------------------
+
+def relative_error_cases():
+    return [
+        Case("a = [1, 2, 3], b = [1, 2, 3.5]", ([1.0, 2.0, 3.0], [1.0, 2.0, 3.5]), public=True,
+             expected=0.0633314684130917),
+        Case("two zero arrays: 0, not 0 / 0", (np.zeros(3), np.zeros(3)), public=True, expected=0.0),
+        Case("a of shape (3,) and b of shape (3, 1)", (np.ones(3), np.ones((3, 1))), public=True,
+             raises="ValueError"),
+        Case("two (4, 5) arrays that nearly agree",
+             (_random(130, 4, 5), _random(130, 4, 5) + _random(131, 4, 5, scale=1e-6))),
+        Case("two unrelated (4, 5) arrays", (_random(132, 4, 5), _random(133, 4, 5, scale=10.0))),
+        Case("a and -a: 1", (_random(134, 6), -_random(134, 6))),
+        Case("zeros against a non-zero array: 1", (np.zeros(4), _random(135, 4))),
+        Case("single numbers 2 and 1", (2.0, 1.0)),
+        Case("(2, 3, 4) arrays", (_random(136, 2, 3, 4), _random(137, 2, 3, 4))),
+        Case("float32 arrays", (_random(138, 5).astype(np.float32), _random(139, 5).astype(np.float32))),
+        Case("a of shape (2, 3) and b of shape (3, 2)", (np.ones((2, 3)), np.ones((3, 2))), raises="ValueError"),
+    ]
+
+
+def _ab(case):
+    a, b = inputs(case)[0][:2]
+    return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+
+
+def _norm(v):
+    return float(np.sqrt(np.sum(v * v)))
+
+
+relative_error = FunctionTest(
+    "relative_error", 1, relative_error_cases, params=("a", "b"),
+    hints=[
+        nonfinite("two zero arrays give 0 / 0: the denominator is max(norm(a) + norm(b), 1e-12)"),
+        same_as(lambda case, ref: np.max(np.abs(_ab(case)[0] - _ab(case)[1]))
+                / max(np.max(np.abs(_ab(case)[0])), np.max(np.abs(_ab(case)[1])), 1e-12),
+                "this compares the largest entries: the contract uses Euclidean norms over all elements"),
+        same_as(lambda case, ref: _norm(_ab(case)[0] - _ab(case)[1]) / _norm(_ab(case)[0]),
+                "this divides by norm(a) only: divide by norm(a) + norm(b), so that the error is "
+                "symmetric and a zero a is no division by 0"),
+        same_as(lambda case, ref: _norm(_ab(case)[0] - _ab(case)[1]) / max(_norm(_ab(case)[0] + _ab(case)[1]), 1e-12),
+                "the denominator is norm(a) + norm(b), not norm(a + b)"),
+        same_as(lambda case, ref: np.sum((_ab(case)[0] - _ab(case)[1]) ** 2)
+                / max(np.sum(_ab(case)[0] ** 2) + np.sum(_ab(case)[1] ** 2), 1e-12),
+                "these are squared norms: take the square roots (np.linalg.norm)"),
+        same_as(lambda case, ref: _norm(_ab(case)[0] - _ab(case)[1]),
+                "this is the absolute error norm(a - b): divide it by norm(a) + norm(b)"),
+    ])
+
+
+# --- logistic_gradients ------------------------------------------------------------------
+
+def _sigmoid(z):
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def logistic_gradients_cases():
+    X = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.5]])
+    X4 = np.array([[1.0, -1.0], [2.0, 0.0], [0.0, 3.0], [-1.0, 1.0]])
+    return [
+        Case("w = [0.5, -0.25], b = 0.1, three rows of X (3, 2), y = [1, 0, 1]",
+             ([0.5, -0.25], 0.1, X, [1.0, 0.0, 1.0]), public=True,
+             expected=(np.array([0.2915698636923279, -0.6459995604765436]), -0.17132200220623175)),
+        Case("w = 0, b = 0 (p = 0.5 everywhere), X (4, 2), y = [1, 1, 0, 0]",
+             (np.zeros(2), 0.0, X4, np.array([1.0, 1.0, 0.0, 0.0])), public=True,
+             expected=(np.array([-0.5, 0.625]), 0.0)),
+        Case("w of shape (3,) for X of shape (4, 2)", (np.zeros(3), 0.0, X4, np.ones(4)), public=True,
+             raises="ValueError"),
+        Case("random X (20, 5), w, b and labels", (_random(140, 5), 0.3, _random(141, 20, 5), _labels(142, 20))),
+        Case("one row", (_random(143, 3), -0.5, _random(144, 1, 3), np.array([1.0]))),
+        Case("one feature, 8 rows", (_random(145, 1), 1.5, _random(146, 8, 1), _labels(147, 8))),
+        Case("large scores (|X @ w| in the hundreds)", (_random(148, 4, scale=100.0), 0.0, _random(149, 12, 4),
+                                                        _labels(150, 12))),
+        Case("integer labels, X as float32", (_random(151, 3), 0.2, _random(152, 10, 3).astype(np.float32),
+                                              np.array([1, 0, 0, 1, 1, 0, 1, 0, 0, 1]))),
+        Case("y with 5 labels for X of 4 rows", (np.zeros(2), 0.0, X4, np.ones(5)), raises="ValueError"),
+    ]
+
+
+def _with_slope(case, reference):
+    """The gradient with the sigmoid's slope p (1 - p) kept (the MSE-style chain rule)."""
+    w, b, X, y = [np.asarray(v, dtype=np.float64) for v in inputs(case)[0][:4]]
+    p = _sigmoid(X @ w + b)
+    delta = (p - y) * p * (1 - p)
+    return X.T @ delta / len(X), float(np.mean(delta))
+
+
+def _db_as_array(case, got, expected, reference):
+    if isinstance(got, (tuple, list)) and len(got) == 2 and np.ndim(got[1]) > 0:
+        return "db is one number, the mean of p - y over the rows (np.mean), not an array"
+    return None
+
+
+def _rows(case):
+    return len(case.args[2])
+
+
+logistic_gradients = FunctionTest(
+    "logistic_gradients", 3, logistic_gradients_cases, params=("w", "b", "X", "y"), names=("dw", "db"),
+    hints=[
+        _db_as_array,
+        expected_as(lambda case, expected: (-expected[0], -expected[1]),
+                    "the sign is flipped: the loss grows with p - y, so dL/dz = p - y (not y - p)"),
+        expected_as(lambda case, expected: (expected[0] * _rows(case), expected[1] * _rows(case))
+                    if _rows(case) > 1 else None,
+                    "this is the gradient of the sum over the rows: the loss is a mean, divide by n"),
+        same_as(_with_slope, "this multiplies by the sigmoid's slope p (1 - p): with the cross-entropy "
+                             "it cancels, dL/dz = p - y"),
+        same_as(with_reference("logistic_gradients", ("w", "b", "X", "y"), b=0.0),
+                "the bias is missing: p = sigmoid(X @ w + b)"),
+    ])
+
+
+# --- fit_logistic ------------------------------------------------------------------------
+
+def _toy(seed, n, d):
+    """Labels from a noisy linear rule, so that a few epochs make progress."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = (X @ rng.normal(size=d) + 0.5 * rng.normal(size=n) > 0).astype(float)
+    return X, y
+
+
+TOY_X = np.array([[0.5, 1.0], [-1.0, 0.5], [1.5, -0.5], [-0.5, -1.5], [2.0, 1.0], [-2.0, 0.0],
+                  [0.0, 2.0], [1.0, -1.0], [-1.5, 1.5], [0.5, -2.0], [1.0, 0.5], [-0.5, 0.0]])
+TOY_Y = np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 0.0])
+# What the reference returns on the public case (the literal a student's notebook checks).
+FIT_PUBLIC_EXPECTED = (np.array([1.3259562403583003, 0.46765293733742047]), -0.1209924007725035,
+                       np.array([0.439929690313126, 0.32765614936758986, 0.26196601630817595]))
+MIN_ACCURACY = 0.93
+HELD_OUT_FRACTION = 0.25
+
+
+@dataclass
+class HeldOut(Case):
+    """A fit on standardised breast-cancer rows, judged by accuracy on the rows held out."""
+    X_test: object = None
+    y_test: object = None
+
+
+@functools.lru_cache(maxsize=None)
+def breast_cancer_split(seed):
+    """(X_train, y_train, X_test, y_test): a quarter of the rows held out, chosen by `seed`,
+    every feature standardised with the training rows' mean and standard deviation."""
+    from sklearn.datasets import load_breast_cancer
+    X, y = load_breast_cancer(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = int(round(HELD_OUT_FRACTION * len(X)))
+    test, train = order[:n_test], order[n_test:]
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+    return ((X[train] - mean) / std, y[train].astype(float), (X[test] - mean) / std, y[test].astype(float))
+
+
+def _held_out(label, split, learning_rate, epochs, batch_size, seed, public=False):
+    X_train, y_train, X_test, y_test = breast_cancer_split(split)
+    return HeldOut(label, (X_train.copy(), y_train.copy(), learning_rate, epochs, batch_size, seed),
+                   public=public, weight=2.5, X_test=X_test, y_test=y_test)
+
+
+def fit_logistic_cases():
+    X, y = _toy(160, 40, 3)
+    X10, y10 = _toy(161, 10, 2)
+    X7, y7 = _toy(162, 7, 4)
+    return [
+        Case("12 rows, 2 features: learning rate 0.5, 3 epochs, batches of 5, seed 0",
+             (TOY_X, TOY_Y, 0.5, 3, 5, 0), public=True, expected=FIT_PUBLIC_EXPECTED),
+        _held_out("standardised breast-cancer data, learning rate 0.1, 30 epochs, batches of 32, seed 0: "
+                  "accuracy on the held-out rows", 0, 0.1, 30, 32, 0, public=True),
+        Case("40 rows, 3 features: learning rate 0.3, 5 epochs, batches of 8, seed 3", (X, y, 0.3, 5, 8, 3)),
+        Case("one batch larger than the data, 4 epochs", (X7, y7, 1.0, 4, 16, 4)),
+        Case("batches of 1, 2 epochs", (X10, y10, 0.2, 2, 1, 5)),
+        Case("batches of 3 with a shorter last one, 6 epochs, integer labels",
+             (X10, y10.astype(int), 0.4, 6, 3, 6)),
+        Case("0 epochs: w = 0, b = 0 and no losses", (X, y, 0.1, 0, 8, 7)),
+        _held_out("another split of the standardised breast-cancer data, learning rate 0.05, 40 epochs, "
+                  "batches of 16, seed 7: accuracy on the held-out rows", 1, 0.05, 40, 16, 7),
+    ]
+
+
+def replay(X, y, learning_rate, epochs, batch_size, seed, same_batches=False, losses_before=False,
+           uphill=False, whole_batches=False):
+    """The contract's steps, and with a switch each of the usual slips: the same batches
+    every epoch (drawn once, or from a generator made again each epoch), the loss
+    recorded before the epoch's steps, steps uphill, one step per epoch on all rows."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    w, b, losses = np.zeros(X.shape[1]), 0.0, []
+    first = _chunks(rng.permutation(len(X)), batch_size)
+    sign = 1.0 if uphill else -1.0
+
+    def loss():
+        p = np.clip(_sigmoid(X @ w + b), 1e-7, 1 - 1e-7)
+        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    for epoch in range(epochs):
+        if losses_before:
+            losses.append(loss())
+        if whole_batches:
+            batches = [np.arange(len(X))]
+        elif same_batches or epoch == 0:
+            batches = first
+        else:
+            batches = _chunks(rng.permutation(len(X)), batch_size)
+        for batch in batches:
+            error = _sigmoid(X[batch] @ w + b) - y[batch]
+            w = w + sign * learning_rate * X[batch].T @ error / len(batch)
+            b = b + sign * learning_rate * float(np.mean(error))
+        if not losses_before:
+            losses.append(loss())
+    return w, b, np.array(losses)
+
+
+def _replayed(**slip):
+    def candidate(case, reference):
+        return replay(*inputs(case)[0], **slip)
+    return candidate
+
+
+def _fit_parts(got, n_features, epochs):
+    """(w, b, losses) as float arrays of the right shapes, or what is wrong with them."""
+    if not isinstance(got, (tuple, list)) or len(got) != 3:
+        return None, "expected a tuple of 3 values (w, b, losses), got %s" % describe(got)
+    w, b, losses = (as_float_array(part) for part in got)
+    for name, part, sent, shape in (("w", w, got[0], (n_features,)), ("b", b, got[1], ()),
+                                    ("losses", losses, got[2], (epochs,))):
+        if part is None or part.shape != shape:
+            return None, "%s: expected %s, got %s" % (name, describe_shape(shape), describe(sent))
+        if not np.isfinite(part).all():
+            return None, "%s: holds inf or NaN" % name
+    return (w, float(b), losses), None
+
+
+class FitLogisticTest(FunctionTest):
+    """Replays are compared with the reference; held-out cases are judged by the accuracy of
+    the returned (w, b) on the held-out rows, computed here (the losses are judged by the
+    replays, so that one slip in them is not counted twice)."""
+
+    def judge(self, student, reference, case):
+        if not isinstance(case, HeldOut):
+            return super().judge(student, reference, case)
+        outcome = student.call(self.function, *case.args, **case.kwargs)
+        if outcome.error:
+            return outcome.error_text()
+        X_train, y_train, _, epochs = case.args[:4]
+        parts, problem = _fit_parts(outcome.value, X_train.shape[1], epochs)
+        if problem:
+            return problem
+        w, b, _ = parts
+        accuracy = float(np.mean((case.X_test @ w + b >= 0) == (case.y_test == 1)))
+        if accuracy < MIN_ACCURACY:
+            return ("the returned w, b classify %.1f%% of the %d held-out rows correctly, at least %.0f%% "
+                    "expected (a correct fit reaches about 96%%): check the gradients' sign and that "
+                    "every batch takes a step" % (100 * accuracy, len(case.y_test), 100 * MIN_ACCURACY))
+        return self.modified_input(case, outcome)
+
+
+SAME_BATCHES = ("every epoch uses the same batches: call minibatches(len(X), batch_size, rng) inside "
+                "the epoch loop, with one rng = np.random.default_rng(seed) made once before the "
+                "loop (not again in each epoch)")
+
+fit_logistic = FitLogisticTest(
+    "fit_logistic", 4, fit_logistic_cases,
+    params=("X", "y", "learning_rate", "epochs", "batch_size", "seed"), names=("w", "b", "losses"),
+    hints=[
+        same_as(_replayed(same_batches=True), SAME_BATCHES),
+        same_as(_replayed(losses_before=True), "losses[i] is the loss after epoch i: record it after the "
+                                               "epoch's steps, not before them"),
+        same_as(_replayed(uphill=True), "w and b move uphill: subtract learning_rate * dw and "
+                                        "learning_rate * db"),
+        same_as(_replayed(whole_batches=True), "this takes one step per epoch on all rows: take one step "
+                                               "per batch of minibatches(...)"),
+    ])
+
+
 ASSIGNMENT = Assignment(
     "ps2_learning",
-    tests=(gradient_step, gradient_descent, mse, mae, huber, binary_cross_entropy,
-           categorical_cross_entropy, minibatches),
-    mistake=Mistake("mae", "np.abs(y_true - y_pred)", "y_true - y_pred"))
+    tests=(mse, binary_cross_entropy, minibatches, centred_gradient, relative_error, logistic_gradients,
+           fit_logistic),
+    mistake=Mistake("centred_gradient", "(f_plus - f_minus) / (2 * h)", "(f_plus - f_minus) / h"))
