@@ -286,9 +286,8 @@ def unreportable_reason(value) -> str | None:
 
 # --- tags: what a request names but plain data cannot carry ---------------------------
 #
-# `{"$rng": seed}` is `np.random.default_rng(seed)`, `{"$grad": {...}}` a gradient
-# function from `GRADIENTS`, `{"$function": name}` one of the test functions of
-# `FUNCTIONS` (a function a student's code differentiates), and
+# `{"$rng": seed}` is `np.random.default_rng(seed)`, `{"$function": name}` one of the
+# test functions of `FUNCTIONS` (a function a student's code differentiates), and
 # `{"$stored": key, "index": i}` an object an earlier call kept on the student's side
 # (e.g. the `cache` from `forward`, which never needs to leave). Both sides make them
 # real: the child for the student's function, the grader for the reference's and for
@@ -302,8 +301,6 @@ def materialise(value, store=None):
             return np.random.default_rng(value["$rng"])
         if "$function" in value:
             return named_function(value["$function"])
-        if "$grad" in value:
-            return GRADIENTS[value["$grad"]["kind"]](**value["$grad"]["params"])
         if "$stored" in value:
             stored = store[value["$stored"]]
             return stored if value.get("index") is None else stored[value["index"]]
@@ -313,15 +310,6 @@ def materialise(value, store=None):
     if isinstance(value, tuple):
         return tuple(materialise(item, store) for item in value)
     return value
-
-
-def _quadratic_gradient(center, scale=2.0):
-    """Gradient of scale/2 * ||x - center||^2, the bowl the lessons descend."""
-    center = np.asarray(center, dtype=np.float64)
-    return lambda x: scale * (np.asarray(x, dtype=np.float64) - center)
-
-
-GRADIENTS = {"quadratic": _quadratic_gradient}
 
 
 # --- test functions: f(x) -> float, with gradients the grader knows in closed form ----

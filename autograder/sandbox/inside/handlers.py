@@ -7,8 +7,8 @@ it, and so on; it never judges an answer. Every answer goes through `wire.to_pla
 
 A request is a dict `{"op": name, ...}`; `handle` returns the response dict. Values in
 requests may carry tags (`wire.materialise`) for what plain data cannot carry: a
-random generator, a gradient function, one of the grader's test functions, an
-object an earlier call kept on this side.
+random generator, one of the grader's test functions, an object an earlier call
+kept on this side.
 """
 from __future__ import annotations
 
