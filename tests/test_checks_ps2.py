@@ -1,4 +1,6 @@
 """The ps2_learning checks (version 2): fair to right answers, however written; firm with wrong ones."""
+import time
+
 import numpy as np
 import pytest
 
@@ -514,6 +516,18 @@ def test_the_reference_clears_the_accuracy_bar_with_room_to_spare():
         if isinstance(case, checks.HeldOut):
             w, b, _ = REF.fit_logistic(*case.args)
             assert np.mean((case.X_test @ w + b >= 0) == case.y_test) >= 0.95
+
+
+def test_every_fit_is_a_bounded_amount_of_work():
+    """Rows times epochs is capped, so a fit costs a student's process a few hundredths of a
+    second (0.03 s for the largest here), far below the 10 s a call may take."""
+    for case in TESTS["fit_logistic"].cases():
+        X, _, _, epochs, batch_size = case.args[:5]
+        assert len(X) * epochs <= 20000 and batch_size >= 1, case.label
+    started = time.perf_counter()
+    for case in TESTS["fit_logistic"].cases():
+        REF.fit_logistic(*case.args)
+    assert time.perf_counter() - started < 3.0
 
 
 # --- the assignment as a whole ------------------------------------------------------------------
