@@ -559,9 +559,23 @@ def test_the_declared_mistake_is_in_the_source_and_costs_its_test():
 
 def test_an_impostor_loss_gets_no_credit():
     result = run("mse", lambda y_true, y_pred: Impostor(REF.mse(y_true, y_pred)))
-    assert passed_fraction(result) == pytest.approx(2 / 9)  # only the two cases that must raise
+    assert passed_fraction(result) == 0  # its refusals count only once it works on valid input
     assert "returned a value of type Impostor" in failures(result)
 
 
 def test_a_loss_returning_none_fails():
     assert "got None" in failures(run("mse", lambda y_true, y_pred: None, full=False))
+
+
+def test_raising_valueerror_for_everything_earns_nothing():
+    """The refusal cases count only once the function works on some valid input: a
+    function that raises ValueError for everything collects none of their points."""
+    def refuses(*args, **kwargs):
+        raise ValueError("no")
+
+    ps2 = reference_of("ps2_learning")
+    result = grade(checks.relative_error, student(ps2, relative_error=refuses), ps2)
+    assert result.score == 0
+    assert "counts only once the function works on valid input" in failures(result)
+    working = grade(checks.relative_error, student(ps2), ps2)
+    assert working.score == working.max_score

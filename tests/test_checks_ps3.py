@@ -348,7 +348,7 @@ def test_adam_in_its_efficient_form_passes():
 
 def test_an_optimiser_returning_an_impostor_gets_no_credit():
     result = run("sgd_step", sgd_step=lambda p, g, lr: Impostor(REF.sgd_step(p, g, lr)))
-    assert result.score == pytest.approx(1 / 6, abs=1e-4)  # only the case that must raise
+    assert result.score == 0  # its refusal counts only once it works on valid input
 
 
 # --- train -----------------------------------------------------------------------------

@@ -63,7 +63,24 @@ class Test:
                 result.process_failure = lost.status
                 break
             result.cases.append(_case_result(case, failure))
+        _no_credit_for_refusing_alone(cases, result)
         return result
+
+
+def _no_credit_for_refusing_alone(cases, result) -> None:
+    """Raising the contract's error for bad input earns its cases only when the
+    function also works on some valid input: otherwise a function that raises
+    ValueError for everything (another function handed in under this name, or a
+    stub) would collect those cases' points without doing anything right."""
+    judged = list(zip(cases, result.cases))
+    if any(not case.raises and outcome.passed for case, outcome in judged) \
+            or all(case.raises for case, _ in judged):
+        return
+    for case, outcome in judged:
+        if case.raises and outcome.passed:
+            outcome.passed = False
+            outcome.message = ("raises %s as it should, but that counts only once the function "
+                               "works on valid input" % case.raises)
 
 
 def _case_result(case: Case, failure: str | None) -> CaseResult:

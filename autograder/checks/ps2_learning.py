@@ -412,7 +412,8 @@ def _with_slope(case, reference):
 
 
 def _db_as_array(case, got, expected, reference):
-    if isinstance(got, (tuple, list)) and len(got) == 2 and np.ndim(got[1]) > 0:
+    if isinstance(got, (tuple, list)) and len(got) == 2 and (
+            isinstance(got[1], (list, tuple)) or isinstance(got[1], np.ndarray) and got[1].ndim > 0):
         return "db is one number, the mean of p - y over the rows (np.mean), not an array"
     return None
 
