@@ -116,8 +116,11 @@ def _alive(pid):
 
 def _zygote_of(grader):
     def is_zygote(pid):
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return zygote_module.__name__.encode() in handle.read()
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                return zygote_module.__name__.encode() in handle.read()
+        except OSError:  # a short-lived child (the sandbox tier's probe) already gone
+            return False
     return [pid for pid in _children(grader.pid) if is_zygote(pid)]
 
 
