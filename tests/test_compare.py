@@ -101,6 +101,15 @@ def test_lists_of_arrays_are_compared_item_by_item():
         "item 1: expected [0., 2.], got [2., 0.]")
 
 
+def test_lists_of_pairs_name_the_item_and_its_part():
+    expected = [(np.ones((2, 1)), np.zeros(1)), (np.ones((1, 3)), np.zeros(3))]
+    assert compare([(np.ones((2, 1)), np.zeros(1)), [np.ones((1, 3)), np.zeros(3)]], expected) is None
+    assert compare([(np.ones((2, 1)), np.zeros(1))], expected).text() == "expected a list of 2 items, got 1"
+    assert compare([(np.ones((2, 1)), np.zeros(1)), (np.ones((3, 1)), np.zeros(3))], expected).text() == (
+        "item 1, element 0: expected an array of shape (1, 3), got an array of shape (3, 1)")
+    assert compare(np.zeros(3), expected).text() == "expected a list of 2 items, got an array of shape (3,)"
+
+
 @pytest.mark.parametrize("a, b, same", [
     (np.array([1.0, np.nan]), np.array([1.0, np.nan]), True),
     (np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-15]), False),
@@ -114,9 +123,11 @@ def test_lists_of_arrays_are_compared_item_by_item():
     (np.array([]), None, False),
     ((0.0, np.zeros(0)), (0.0, np.zeros(0)), True),
     ([], (0.0, np.zeros(0)), False),
+    ([(np.zeros((2, 1)), np.zeros(1))], [(np.zeros((2, 1)), np.zeros(1))], True),
+    ([(np.zeros((2, 1)), np.zeros(1))], [(np.ones((2, 1)), np.zeros(1))], False),
 ], ids=["nan", "tiny difference", "shape", "dict", "dict keys", "mixed list", "None", "strings",
         "an array for a string", "an empty array for None", "numbers of no one shape",
-        "an empty list for numbers of no one shape"])
+        "an empty list for numbers of no one shape", "list of pairs", "list of pairs changed"])
 def test_identical_is_exact(a, b, same):
     assert identical(a, b) is same
 

@@ -31,7 +31,7 @@ def compare(got, expected, rtol=RTOL, atol=ATOL, reveal=True, names=None):
         return _compare_dict(got, expected, rtol, atol, reveal)
     if isinstance(expected, tuple):
         return _compare_tuple(got, expected, rtol, atol, reveal, names)
-    if isinstance(expected, list) and any(isinstance(item, np.ndarray) for item in expected):
+    if isinstance(expected, list) and any(isinstance(item, (np.ndarray, tuple)) for item in expected):
         return _compare_list(got, expected, rtol, atol, reveal)
     return compare_arrays(got, expected, rtol, atol, reveal)
 
@@ -74,14 +74,16 @@ def _compare_tuple(got, expected, rtol, atol, reveal, names):
 
 
 def _compare_list(got, expected, rtol, atol, reveal):
+    """A list of arrays, or of tuples of arrays (e.g. a network's (W, b) pairs), item by item."""
+    kind = "arrays" if all(isinstance(item, np.ndarray) for item in expected) else "items"
     if not isinstance(got, (list, tuple)):
-        return Mismatch("type", "expected a list of %d arrays, got %s" % (len(expected), describe(got)))
+        return Mismatch("type", "expected a list of %d %s, got %s" % (len(expected), kind, describe(got)))
     if len(got) != len(expected):
-        return Mismatch("shape", "expected a list of %d arrays, got %d" % (len(expected), len(got)))
+        return Mismatch("shape", "expected a list of %d %s, got %d" % (len(expected), kind, len(got)))
     for index, (got_item, expected_item) in enumerate(zip(got, expected)):
-        mismatch = compare_arrays(got_item, expected_item, rtol, atol, reveal)
+        mismatch = compare(got_item, expected_item, rtol, atol, reveal)
         if mismatch:
-            mismatch.where = "item %d" % index
+            mismatch.where = "item %d%s" % (index, ", " + mismatch.where if mismatch.where else "")
             return mismatch
     return None
 
