@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 ASSIGNMENT = "ps1_forward"
-POINTS = {"test_relu": 1, "test_sigmoid": 2, "test_neuron": 1, "test_dense": 3, "test_forward_pass": 3}
+POINTS = {"test_relu": 1, "test_sigmoid": 1, "test_dense": 2, "test_init_layers": 2,
+          "test_network_forward": 3, "test_accuracy": 1}
 EVERYTHING = tuple(POINTS)
 
 # --- the honest answers: no function calls relu, so an attack on relu stays there ---
@@ -33,10 +34,6 @@ HONEST = {
     "relu": RELU,
     "sigmoid": ("def sigmoid(x):\n    x = np.asarray(x, dtype=float)\n    e = np.exp(-np.abs(x))\n"
                 "    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n"),
-    "neuron": ("def neuron(inputs, weights, bias):\n    inputs = np.asarray(inputs, dtype=float)\n"
-               "    weights = np.asarray(weights, dtype=float)\n    if inputs.shape != weights.shape:\n"
-               "        raise ValueError('inputs and weights differ in shape')\n"
-               "    return float(max(inputs @ weights + bias, 0.0))\n"),
     "dense": ("def dense(x, W, b, activation):\n    if activation not in ('relu', 'sigmoid', 'linear'):\n"
               "        raise ValueError('unknown activation %r' % (activation,))\n"
               "    x, W, b = (np.asarray(a, dtype=float) for a in (x, W, b))\n"
@@ -44,9 +41,32 @@ HONEST = {
               "    z = x @ W + b\n    if activation == 'relu':\n        return np.maximum(z, 0.0)\n"
               "    if activation == 'sigmoid':\n        e = np.exp(-np.abs(z))\n"
               "        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n    return z\n"),
-    "forward_pass": ("def forward_pass(x, params):\n"
-                     "    hidden = dense(x, params['W1'], params['b1'], 'relu')\n"
-                     "    return dense(hidden, params['W2'], params['b2'], 'sigmoid')\n"),
+    "init_layers": ("def init_layers(layer_sizes, seed, scheme='he'):\n"
+                    "    if scheme not in ('he', 'xavier', 'zeros'):\n"
+                    "        raise ValueError('unknown scheme %r' % (scheme,))\n"
+                    "    sizes = [int(n) for n in layer_sizes]\n"
+                    "    if len(sizes) < 2 or min(sizes) < 1:\n        raise ValueError('bad layer sizes')\n"
+                    "    rng = np.random.default_rng(seed)\n    layers = []\n"
+                    "    for n_in, n_out in zip(sizes[:-1], sizes[1:]):\n"
+                    "        if scheme == 'zeros':\n            W = np.zeros((n_in, n_out))\n"
+                    "        else:\n            gain = 2.0 if scheme == 'he' else 1.0\n"
+                    "            W = rng.normal(0.0, np.sqrt(gain / n_in), size=(n_in, n_out))\n"
+                    "        layers.append((W, np.zeros(n_out)))\n    return layers\n"),
+    "network_forward": ("def network_forward(X, layers, hidden='relu'):\n"
+                        "    if hidden not in ('relu', 'sigmoid', 'tanh'):\n"
+                        "        raise ValueError('unknown hidden activation %r' % (hidden,))\n"
+                        "    a = np.asarray(X, dtype=float)\n"
+                        "    for index, (W, b) in enumerate(layers):\n"
+                        "        z = a @ np.asarray(W, dtype=float) + np.asarray(b, dtype=float)\n"
+                        "        if index == len(layers) - 1:\n            a = z\n"
+                        "        elif hidden == 'relu':\n            a = np.maximum(z, 0.0)\n"
+                        "        elif hidden == 'tanh':\n            a = np.tanh(z)\n"
+                        "        else:\n            a = 0.5 * (1.0 + np.tanh(z / 2.0))\n"
+                        "    e = np.exp(a - a.max(axis=1, keepdims=True))\n"
+                        "    return e / e.sum(axis=1, keepdims=True)\n"),
+    "accuracy": ("def accuracy(probs, labels):\n    probs, labels = np.asarray(probs, dtype=float), np.asarray(labels)\n"
+                 "    if len(probs) != len(labels):\n        raise ValueError('probs and labels differ in rows')\n"
+                 "    return float(np.mean(np.argmax(probs, axis=1) == labels))\n"),
 }
 
 LOOT_RELU = ("\ndef relu(x):\n    if loot:  # a leak would earn the point\n"

@@ -31,8 +31,9 @@ TEST_CELL = '### BEGIN HIDDEN TESTS\ntests.include_hidden()\n### END HIDDEN TEST
 def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
     """Introduction, locked setup cells, then per function: task, solution cell, test cell.
 
-    Between the parts a notebook may have ungraded cells (markdown, and code nbgrader
-    does not track, such as a comparison on real data): nothing grades or locks them."""
+    Between the parts may come ungraded cells (text, a plot, a look at real data): cells
+    nbgrader does not track, so the grader never runs them and students may change them.
+    """
     notebook = source_notebook(REPO, assignment)
     cells = notebooks.cells(notebook)
     assert notebook.metadata.kernelspec.name == "python3"
@@ -41,18 +42,17 @@ def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
     setup = notebooks.setup_cells(notebook)
     assert cells[0].cell_type == "markdown" and cells[1:1 + len(setup)] == setup
     assert 'tests = Tests("%s", globals())' % assignment in setup[0].source
-    rest = cells[1 + len(setup):]
+    parts = cells[1 + len(setup):]
     tests = checks.tests_for(assignment)
-    solutions = [index for index, cell in enumerate(rest) if cell.kind == notebooks.SOLUTION]
-    assert len(solutions) == len(tests) and solutions[0] == 1
-    parts = [rest[index + offset] for index in solutions for offset in (-1, 0, 1)]
-    ungraded = [cell for index, cell in enumerate(rest)
-                if not any(index - solution in (-1, 0, 1) for solution in solutions)]
-    assert all(cell.kind == "" and cell.index > parts[2].index for cell in ungraded)
-    for test, (task, solution, test_cell) in zip(tests, zip(*[iter(parts)] * 3)):
+    graded = [cell for cell in parts if cell.kind]
+    assert [cell.kind for cell in graded] == [notebooks.SOLUTION, notebooks.TEST] * len(tests)
+    assert all("nbgrader" not in notebook.cells[cell.index].metadata for cell in parts if not cell.kind)
+    for test, solution, test_cell in zip(tests, graded[::2], graded[1::2]):
+        task = cells[solution.index - 1]
         assert task.cell_type == "markdown" and "(%g point" % test.points in task.source
         assert (solution.kind, solution.name) == (notebooks.SOLUTION, test.function)
         assert "def %s(" % test.function in solution.source and notebooks.solution_body(solution.source)
+        assert test_cell.index == solution.index + 1
         assert (test_cell.kind, test_cell.name, test_cell.points) == (notebooks.TEST, test.grade_id, test.points)
         assert test_cell.source == TEST_CELL % test.function
     total = "**Total** | **%g**" % sum(test.points for test in tests)
@@ -88,7 +88,7 @@ def test_nbgrader_scores_a_class_as_the_checks_do(tmp_path):
             expected.update({(assignment, student, grade_id): score for grade_id, score in scores.items()})
     submit(course, "tamperer", "ps1_forward", tampered(course))
     expected.update({("ps1_forward", "tamperer", grade_id): score
-                     for grade_id, score in {**points("ps1_forward"), "test_neuron": 0.0}.items()})
+                     for grade_id, score in {**points("ps1_forward"), "test_accuracy": 0.0}.items()})
 
     nbgrader(course, "autograde", "*", "--force")
     nbgrader(course, "generate_feedback", "*", "--force")
@@ -116,18 +116,18 @@ def test_nbgrader_scores_a_class_as_the_checks_do(tmp_path):
 
     restored = notebooks.test_cells(autograded(course, "tamperer", "ps1_forward"))
     source = notebooks.test_cells(source_notebook(course, "ps1_forward"))
-    assert restored["test_neuron"].source == source["test_neuron"].source
+    assert restored["test_accuracy"].source == source["test_accuracy"].source
     assert "was missing from the submission" in restored["test_relu"].source
     assert restored["test_relu"].source.endswith(source["test_relu"].source)
 
 
 def tampered(course):
-    """ps1 with relu right but its test cell deleted, and neuron blank but its test cell
+    """ps1 with relu right but its test cell deleted, and accuracy blank but its test cell
     edited to pass."""
     right = answers(source_notebook(course, "ps1_forward"))
     notebook = filled(released_notebook(course, "ps1_forward"),
-                      {name: code for name, code in right.items() if name != "neuron"})
+                      {name: code for name, code in right.items() if name != "accuracy"})
     test_cells = notebooks.test_cells(notebook)
-    notebook.cells[test_cells["test_neuron"].index].source = 'print("all good")'
+    notebook.cells[test_cells["test_accuracy"].index].source = 'print("all good")'
     del notebook.cells[test_cells["test_relu"].index]
     return notebook

@@ -170,9 +170,9 @@ def test_the_grade_workflow_publishes_valid_outputs_that_reveal_nothing_hidden(t
     students = json.load(open(course.grades(ASSIGNMENT, "json")))["students"]
     assert sorted(students) == sorted(os.listdir(course.submitted()))
     assert {s: r["score"] for s, r in students.items() if s.endswith("000")} == \
-        {"full-000": 10, "partial-000": 9.2, "blank-000": 0, "cheater-000": 9.2}
+        {"full-000": 10, "partial-000": 8.8, "blank-000": 0, "cheater-000": 8}
     assert "### ps1\\_forward: 8 submissions" in summary
-    assert "| full-000 | graded | 1 | 2 | 1 | 3 | 3 | 10 / 10 |" in summary
+    assert "| full-000 | graded | 1 | 1 | 2 | 2 | 3 | 1 | 10 / 10 |" in summary
     published = uploaded(workflow["jobs"]["grade"], course)
     check_published(course, students, published)
     check_junit_and_gradescope(course, students)
@@ -187,7 +187,7 @@ def check_published(course, students, published):
     expected += [os.path.join(course.feedback(), s, ASSIGNMENT, ASSIGNMENT + ".html") for s in students]
     assert set(expected) <= published, sorted(set(expected) - published)
     feedback = open(os.path.join(course.feedback(), "partial-000", ASSIGNMENT, ASSIGNMENT + ".html")).read()
-    assert "Score: 0.2 / 1.0" in feedback and "neuron: 1 of 5 cases passed (0.2 of 1 points)" in feedback
+    assert "Score: 0.8 / 2.0" in feedback and "init_layers: 6 of 15 cases passed (0.8 of 2 points)" in feedback
 
 
 def check_junit_and_gradescope(course, students):

@@ -27,7 +27,7 @@ def student_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("student")
     nbformat.write(filled(released, right), str(folder / "right.ipynb"))
     nbformat.write(released, str(folder / "blank.ipynb"))
-    wrong = with_mistake(right, "neuron", "inputs @ weights + bias", "inputs @ weights")
+    wrong = with_mistake(right, "init_layers", "np.sqrt(gain / n_in)", "gain / n_in")
     nbformat.write(filled(released, wrong), str(folder / "wrong.ipynb"))
     return folder
 
@@ -45,25 +45,25 @@ def test_every_function_right_exits_zero(student_folder):
     environment = {key: value for key, value in os.environ.items() if key != "DLCOURSE_ROOT"}
     done = autograder_command("check", "right.ipynb", cwd=student_folder, env=environment)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.startswith("right.ipynb: 5 of 5 functions pass their public tests")
-    for function in ("relu", "sigmoid", "neuron", "dense", "forward_pass"):
+    assert done.stdout.startswith("right.ipynb: 6 of 6 functions pass their public tests")
+    for function in ("relu", "sigmoid", "dense", "init_layers", "network_forward", "accuracy"):
         assert "\u2713 %s: all " % function in done.stdout
 
 
 def test_one_wrong_function_is_named_with_its_failure(student_folder, monkeypatch, capsys):
     code, output = check(student_folder, "wrong.ipynb", monkeypatch, capsys)
     assert code == 1
-    assert "4 of 5 functions pass" in output
-    assert "\u2717 neuron: 1 of 2 cases passed" in output
-    assert "the bias is missing" in output
+    assert "5 of 6 functions pass" in output
+    assert "\u2717 init_layers: 2 of 4 cases passed" in output
+    assert "you used the variance" in output
     assert "\u2713 dense: all 4 public cases passed" in output
 
 
 def test_the_blank_release_fails_everything(student_folder, monkeypatch, capsys):
     code, output = check(student_folder, "blank.ipynb", monkeypatch, capsys)
     assert code == 1
-    assert "0 of 5 functions pass" in output
-    assert output.count("not implemented yet") >= 5
+    assert "0 of 6 functions pass" in output
+    assert output.count("not implemented yet") >= 6
 
 
 def test_a_missing_notebook_is_a_usage_error(tmp_path, monkeypatch, capsys):
