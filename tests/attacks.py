@@ -255,7 +255,8 @@ def honest_with_strange_timestamp(kind):
 
 def nbformat3(folder, notebook, course):
     import nbformat
-    old = nbformat.convert(nbformat.from_dict(notebook), 3)
+    # Read as Jupyter reads a file (sources joined into strings), then saved as version 3.
+    old = nbformat.convert(nbformat.reads(json.dumps(notebook), as_version=4), 3)
     with open(_notebook_path(folder), "w") as handle:
         handle.write(nbformat.writes(old, version=3))
 
