@@ -215,12 +215,20 @@ def hidden_values(course) -> set:
     values = set()
     for test in checks.tests_for(ASSIGNMENT):
         for case in (case for case in test.cases() if not case.raises):
-            numbers = np.asarray(test.expected(answers, case), dtype=float).ravel()
+            numbers = all_numbers(test.expected(answers, case))
             for number in numbers[np.isfinite(numbers)]:
                 forms = {fmt(number), ("%.6f" % number).rstrip("0")}
                 (shown if case.public or case.expected is not MISSING else values).update(
                     form for form in forms if len(re.sub(r"^[-0.]+|\.", "", form)) >= 5)
     return {value for value in values - shown if value not in released}
+
+
+def all_numbers(value) -> np.ndarray:
+    """Every number of an expected value, flattened: an array, or a list of (W, b) pairs."""
+    if isinstance(value, (list, tuple)) and any(isinstance(item, (list, tuple, np.ndarray)) for item in value):
+        parts = [all_numbers(item) for item in value]
+        return np.concatenate(parts) if parts else np.zeros(0)
+    return np.asarray(value, dtype=float).ravel()
 
 
 def check_nothing_hidden(course, published):
