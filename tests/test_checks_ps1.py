@@ -114,8 +114,7 @@ def test_answers_that_lie_about_their_value_get_no_credit(liar):
 
 def test_a_float_that_lies_gets_no_credit():
     result = run("accuracy", lambda probs, labels: LyingFloat(-1.0, REF.accuracy(probs, labels)))
-    raising = [case.raises is not None for case in TESTS["accuracy"].cases()]
-    assert [case.passed for case in result.cases] == raising  # only where it must raise
+    assert not any(case.passed for case in result.cases)  # its refusals count only once it works
 
 
 def test_an_impostor_is_reported_as_an_unusable_type():
