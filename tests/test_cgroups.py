@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from autograder.sandbox.inside import cgroups
+from autograder.sandbox.inside import cgroups, isolation
 
 from fork_helpers import in_child
 
@@ -107,8 +107,8 @@ def delegated(request):
         os.chown(os.path.join(group, name), NOBODY, NOBODY)
     yield mount, group
     for dirpath, dirnames, _ in sorted(os.walk(group), key=lambda entry: -len(entry[0])):
-        for pid in cgroups._read(dirpath, "cgroup.procs").split():
-            cgroups._kill(int(pid))
+        for pid in isolation.read_quietly(dirpath, "cgroup.procs").split():
+            isolation.kill_quietly(int(pid))
         _rmdir_when_empty(dirpath)
 
 
@@ -141,7 +141,7 @@ def test_an_ordinary_user_in_a_delegated_v2_group_gets_groups_for_its_runs(deleg
         if left_running == 0:
             signal.pause()
             os._exit(0)
-        seen["in the run's group"] = sorted(cgroups._read(run.paths["group"], "cgroup.procs").split())
+        seen["in the run's group"] = sorted(isolation.read_quietly(run.paths["group"], "cgroup.procs").split())
         run.remove()
         _, status = os.waitpid(left_running, 0)
         seen.update(killed=os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL,

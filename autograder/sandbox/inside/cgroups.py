@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import time
 
 from . import isolation
@@ -71,7 +70,7 @@ def _v2_base(mount: str, is_root: bool) -> str | None:
 
 def own_v2_group() -> str:
     """This process's group in the v2 tree (the `0::` line of /proc/self/cgroup)."""
-    for line in _read("/proc/self", "cgroup").splitlines():
+    for line in isolation.read_quietly("/proc/self", "cgroup").splitlines():
         if line.startswith("0::"):
             return line[3:]
     return "/"
@@ -85,7 +84,7 @@ def _writable(group: str) -> bool:
 def _leave_for_leaf(group: str) -> bool:
     """Move every process of `group` into its leaf `dlcourse-grader`, so that `group`
     may hand controllers down (v2 allows that only to a group with no processes)."""
-    pids = _read(group, "cgroup.procs").split()
+    pids = isolation.read_quietly(group, "cgroup.procs").split()
     if not pids:
         return True
     leaf = os.path.join(group, GRADER_LEAF)
@@ -95,11 +94,11 @@ def _leave_for_leaf(group: str) -> bool:
             _write(leaf, "cgroup.procs", pid)
     except OSError:
         return False
-    return not _read(group, "cgroup.procs").split()
+    return not isolation.read_quietly(group, "cgroup.procs").split()
 
 
 def _hand_down_controllers(group: str) -> None:
-    available = set(_read(group, "cgroup.controllers").split())
+    available = set(isolation.read_quietly(group, "cgroup.controllers").split())
     for controller in CONTROLLERS:
         if controller in available:
             _write_quietly(group, "cgroup.subtree_control", "+" + controller)
@@ -116,7 +115,7 @@ def _parents(where: dict) -> dict:
     the supervisor find and kill (`cgroup.kill`) everything the run started."""
     if where["version"] == 1:
         return {controller: os.path.join(where["root"], controller, GROUP) for controller in CONTROLLERS}
-    handed_down = set(_read(where["base"], "cgroup.subtree_control").split())
+    handed_down = set(isolation.read_quietly(where["base"], "cgroup.subtree_control").split())
     return {"group": where["base"], **{controller: where["base"] for controller in CONTROLLERS
                                         if controller in handed_down}}
 
@@ -209,7 +208,7 @@ class RunGroup:
             return {}
         path, files = self.paths["memory"], FILES[self.version]
         peak, limit = _read_int(path, files["peak"]), _read_int(path, files["limit"])
-        events = dict(line.split()[:2] for line in _read(path, files["events"]).splitlines()
+        events = dict(line.split()[:2] for line in isolation.read_quietly(path, files["events"]).splitlines()
                       if len(line.split()) >= 2)
         reached_limit = int(events.get("max", 0)) if self.version == 2 else _read_int(path, "memory.failcnt")
         return {"max_memory_mb": peak / 2**20, "oom_kills": int(events.get("oom_kill", 0)),
@@ -221,9 +220,9 @@ class RunGroup:
             self._leave(path)
             _write_quietly(path, "cgroup.kill", 1)  # v2, Linux 5.14: every process at once
             for _ in range(100):
-                for pid in _read(path, "cgroup.procs").split():
+                for pid in isolation.read_quietly(path, "cgroup.procs").split():
                     if int(pid) != os.getpid():
-                        _kill(int(pid))
+                        isolation.kill_quietly(int(pid))
                 try:
                     os.rmdir(path)
                     break
@@ -247,12 +246,12 @@ class RunGauge:
 
     def _pids(self) -> list[str]:
         if self.path is not None:
-            return _read(self.path, "cgroup.procs").split()
+            return isolation.read_quietly(self.path, "cgroup.procs").split()
         return [str(pid) for pid in isolation.descendants(self.supervisor)]
 
     def memory(self) -> int | None:
         if self.path is not None:
-            text = _read(self.path, self.usage).strip()
+            text = isolation.read_quietly(self.path, self.usage).strip()
             return int(text) if text.isdigit() else None
         pids = self._pids()
         return sum(_resident(pid) for pid in pids) if pids else None
@@ -264,14 +263,14 @@ class RunGauge:
         ticks = 0
         for pid in pids:
             # utime and stime, the 14th and 15th fields (the 2nd, the name, may hold spaces)
-            fields = _read("/proc/" + pid, "stat").rpartition(")")[2].split()
+            fields = isolation.read_quietly("/proc/" + pid, "stat").rpartition(")")[2].split()
             if len(fields) > 12:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _resident(pid: str) -> int:
-    fields = _read("/proc/" + pid, "statm").split()
+    fields = isolation.read_quietly("/proc/" + pid, "statm").split()
     return int(fields[1]) * os.sysconf("SC_PAGE_SIZE") if len(fields) > 1 else 0
 
 
@@ -309,13 +308,6 @@ def _remove_stale_groups(parent):
     return removed
 
 
-def _kill(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
 def _write(folder, filename, value):
     with open(os.path.join(folder, filename), "w") as handle:
         handle.write(str(value))
@@ -328,14 +320,6 @@ def _write_quietly(folder, filename, value):
         pass
 
 
-def _read(folder, filename):
-    try:
-        with open(os.path.join(folder, filename)) as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
 def _read_int(folder, filename):
-    text = _read(folder, filename).strip()
+    text = isolation.read_quietly(folder, filename).strip()
     return int(text) if text.isdigit() else 0

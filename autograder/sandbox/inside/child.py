@@ -110,7 +110,7 @@ def _supervise(config, conn_fd, status_fd, cleanups):
         _run_init(config, conn_fd, tier, cgroup, uid, workdir, write_fd)
     os.close(conn_fd)
     os.close(write_fd)
-    signal.signal(signal.SIGTERM, lambda *_: _kill(init))
+    signal.signal(signal.SIGTERM, lambda *_: isolation.kill_quietly(init))
     if tier == "landlock":
         wait_status, memory = isolation.watch_memory(init, config["memory_mb"] * 2**20)
         isolation.kill_descendants()  # no PID namespace: whatever the run started ends here
@@ -125,13 +125,6 @@ def _supervise(config, conn_fd, status_fd, cleanups):
     if workdir != WORKDIR and tier != "landlock":
         cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     return status
-
-
-def _kill(pid):
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _exit_info(wait_status):

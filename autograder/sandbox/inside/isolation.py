@@ -289,12 +289,21 @@ def set_limits(cpu_seconds: int, file_mb: int, open_files: int, processes: int |
         resource.setrlimit(which, value)
 
 
-def _read(folder, filename):
+def read_quietly(folder: str, filename: str) -> str:
+    """A small file's text, or "" where it cannot be read (a process that has ended)."""
     try:
         with open(os.path.join(folder, filename)) as handle:
             return handle.read()
     except OSError:
         return ""
+
+
+def kill_quietly(pid: int) -> None:
+    """SIGKILL, for a process that may have ended already."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def protect_from_oom_killer() -> None:
@@ -328,7 +337,7 @@ def descendants(pid: int) -> list[int]:
         except OSError:
             continue
         for task in tasks:
-            for child in _read("/proc/%d/task/%s" % (parent, task), "children").split():
+            for child in read_quietly("/proc/%d/task/%s" % (parent, task), "children").split():
                 if int(child) not in found:
                     found.append(int(child))
                     queue.append(int(child))
@@ -342,12 +351,12 @@ def resident_bytes(pids) -> int:
     Where that file cannot be read, the resident size (statm) counts instead."""
     page, total = os.sysconf("SC_PAGE_SIZE"), 0
     for pid in pids:
-        rollup = _read("/proc/%d" % pid, "smaps_rollup")
+        rollup = read_quietly("/proc/%d" % pid, "smaps_rollup")
         pss = next((line.split()[1] for line in rollup.splitlines() if line.startswith("Pss:")), None)
         if pss is not None:
             total += int(pss) * 1024
             continue
-        fields = _read("/proc/%d" % pid, "statm").split()
+        fields = read_quietly("/proc/%d" % pid, "statm").split()
         if len(fields) > 1:
             total += int(fields[1]) * page
     return total
@@ -402,10 +411,7 @@ def kill_descendants(reap: bool = True, rounds: int = 1000) -> None:
         if not pids:
             return
         for pid in pids:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            kill_quietly(pid)
         if not reap:
             return
         try:
@@ -449,10 +455,7 @@ def probe(tier: str, uid_base: int = 200000, timeout: float = 20.0) -> str | Non
             chunks.append(b"the probe did not finish within %g s\n" % timeout)
     finally:
         os.close(read_fd)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_quietly(pid)
         os.waitpid(pid, 0)
     lines = b"".join(chunks).decode(errors="replace").splitlines()
     if lines == ["ok"]:
