@@ -17,7 +17,7 @@ These are the same checks the batch grader runs, on the same cases.
 from __future__ import annotations
 
 from . import checks
-from .checks import reference
+from .checks import keras_worker, reference
 from .sandbox.in_process import InProcessStudent
 
 
@@ -28,6 +28,7 @@ class CheckFailed(AssertionError):
 class Tests:
     def __init__(self, assignment: str, namespace: dict):
         checks.tests_for(assignment)  # fail early on a misspelt assignment name
+        keras_worker.judge_in_this_process()  # the student's own kernel: no second TensorFlow
         self.assignment = assignment
         self.namespace = namespace
         self.reference = None

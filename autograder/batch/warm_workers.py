@@ -1,5 +1,6 @@
-"""What a grading process keeps warm: a zygote per set of preloaded modules, and each
-assignment's reference solutions with the answers computed from them.
+"""What a grading process keeps warm: a zygote per set of preloaded modules, each
+assignment's reference solutions with the answers computed from them, and the trusted
+Keras worker (`checks.keras_worker`) for assignments that rebuild Keras models.
 
 Starting a warm worker costs its imports (seconds, for TensorFlow), so a process keeps
 one per preload set and hands every submission a fresh child forked from it; a
@@ -12,7 +13,7 @@ from __future__ import annotations
 import threading
 
 from .. import checks
-from ..checks import reference
+from ..checks import keras_worker, reference
 from ..sandbox import Zygote, ZygoteLost
 
 
@@ -57,8 +58,11 @@ class WarmWorkers:
             return self._references[key]
 
     def warm_up(self, assignment: str) -> None:
-        """Start the warm worker for `assignment` now: its imports then overlap with
-        whatever the grader does meanwhile (the gradebook, the cache lookup)."""
+        """Start the warm worker for `assignment` now (and the Keras worker if it needs
+        one): their imports then overlap with whatever the grader does meanwhile (the
+        gradebook, the cache lookup) and with each other."""
+        if checks.declaration(assignment).keras_worker:
+            keras_worker.shared().start()
         self.for_assignment(assignment)
 
     def close(self) -> None:
@@ -66,6 +70,7 @@ class WarmWorkers:
             for zygote in self._zygotes.values():
                 zygote.close()
             self._zygotes.clear()
+        keras_worker.close_shared()
 
     def stop(self) -> None:
         """End every run in progress now (the batch was interrupted): the warm workers

@@ -40,6 +40,9 @@ class Assignment:
     frameworks: tuple[str, ...] = ()
     # Requests that may take longer than one call: request name -> multiple of the call timeout.
     time_factors: dict = field(default_factory=dict)
+    # Whether its checks rebuild Keras objects in the trusted Keras worker
+    # (`checks.keras_worker`), which the warm workers then start with the zygote.
+    keras_worker: bool = False
 
     @property
     def grade_ids(self) -> list[str]:

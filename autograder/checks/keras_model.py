@@ -1,11 +1,13 @@
-"""Judging a Keras model from its structured description (see `sandbox.inside.handlers.describe_model`).
+"""Judging a Keras model from the facts the trusted worker read off its rebuilt copy.
 
-Everything here is plain NumPy on plain data, so it runs on the grader's side without
+The facts come from `keras_rebuild.rebuild_model`: the student's model rebuilt on the
+trusted side from its config and weights, never the student's own description of it.
+Everything here is plain NumPy on plain data, so it runs in the grader without
 TensorFlow. A model is judged by what it is (layer classes, units, activations, dropout
 rate, output shapes, parameter counts, optimizer, learning rate, loss) and by what it
-does (at inference it computes what its layers say; in training its Dropout zeroes
-about `rate` of the units and scales the rest), never by `summary()` text, which
-changes between Keras versions.
+does (at inference it computes what its layers say, checked against a NumPy forward
+pass from its weights; in training its Dropout zeroes about `rate` of the units and
+scales the rest), never by `summary()` text, which changes between Keras versions.
 """
 from __future__ import annotations
 
@@ -18,7 +20,11 @@ from .compare import fmt
 # The lesson's model, as the spec states it.
 LAYERS = [("Dense", 16, "relu"), ("Dropout", 0.2, None), ("Dense", 8, "relu"), ("Dense", 1, "sigmoid")]
 LEARNING_RATE = 0.001
-LOSS_NAMES = {"binary_crossentropy", "bce"}
+ACCURACY_NAMES = {"accuracy", "acc", "binary_accuracy", "BinaryAccuracy"}
+# The compiled loss is judged by its value on this probe: any spelling, object or
+# function Keras accepts for binary cross-entropy gives the same number.
+PROBE_TRUE = np.array([[0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
+PROBE_PREDICTED = np.array([[0.1], [0.8], [0.3], [0.6]], dtype=np.float32)
 
 FALSE_FAILURE = 1e-9
 
@@ -112,13 +118,22 @@ def compile_problem(description: dict) -> str | None:
 
 
 def loss_problem(description: dict) -> str | None:
-    loss = description.get("loss")
-    if loss not in LOSS_NAMES:
-        return "the loss should be binary cross-entropy ('binary_crossentropy'), got %r" % (loss,)
+    value = description.get("loss_on_probe")
+    expected = binary_cross_entropy(PROBE_TRUE, PROBE_PREDICTED)
+    if value is None or not math.isclose(value, expected, rel_tol=1e-4):
+        return ("the loss should be binary cross-entropy ('binary_crossentropy'): on a probe it gives "
+                "%s, binary cross-entropy %s" % (fmt(value) if value is not None else "nothing", fmt(expected)))
     metrics = description.get("metrics") or []
-    if not any(name in ("accuracy", "acc", "binary_accuracy") for name in metrics):
+    if not ACCURACY_NAMES & set(metrics):
         return "compile with metrics=['accuracy'] (got %s)" % (metrics,)
     return None
+
+
+def binary_cross_entropy(y, p, eps=1e-7) -> float:
+    """Keras's binary cross-entropy (probabilities clipped by its epsilon), in float64."""
+    y = np.asarray(y, dtype=np.float64)
+    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 # --- behaviour ------------------------------------------------------------------------

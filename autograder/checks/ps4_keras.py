@@ -1,9 +1,15 @@
 """ps4_keras: Keras, dropout and overfitting.
 
 Points: dropout 3, standardize 2, build_model 4, early_stopping 1, train 3 (13 in all).
-Dropout is judged by behaviour and statistics (see `keras_model.dropout_problem`), the
-model by its structured description and what it computes, `train` by what its History
-shows when it trains a small model the grader builds itself.
+Dropout and standardize are NumPy, judged by call and compare (dropout by statistics,
+see `keras_model.dropout_problem`). Nothing the student's process says about a Keras
+object is taken as fact: the model comes back as its Keras config and weights and is
+rebuilt, allow-listed, and run by the trusted Keras worker (`keras_worker`); the
+callback comes back as its settings and is rebuilt into a real EarlyStopping there and
+run on scripted validation losses; `train` trains a small model of the grader's from
+weights of the grader's, and its History must agree with the weights it left, which
+the grader evaluates itself on the validation rows. That `fit` ran at all cannot be
+verified (see SECURITY.md).
 """
 from __future__ import annotations
 
@@ -13,10 +19,10 @@ import numpy as np
 
 from ..results import CaseResult, TestResult
 from ..sandbox.student import Outcome, ProcessLost
-from . import keras_model
+from . import keras_model, keras_worker
 from .assignment import Assignment, Mistake
 from .cases import Case, FunctionTest, Test, same_as, with_reference
-from .compare import as_float_array, compare, describe
+from .compare import as_float_array, compare, describe, fmt
 
 
 
@@ -127,9 +133,10 @@ ASPECTS = [
 
 
 class ModelTest(Test):
-    """Build the student's model and judge each aspect of it as one case."""
+    """Build the student's model at input sizes of the grader's; judge each aspect of the
+    copy the trusted worker rebuilt from its config and weights, as one case."""
 
-    configs = [(2, True), (5, False)]  # (input_dim, public)
+    configs = [(2, True), (5, False), (3, False)]  # (input_dim, public)
 
     def cases(self):
         return [Case("build_model(%d): %s" % (dim, text), (dim, aspect), public=public)
@@ -152,29 +159,33 @@ class ModelTest(Test):
         return result
 
     def judge_model(self, student, dim) -> dict:
-        built = student.request("describe_model", function=self.function, args=[dim], seed=0)
-        if built.get("error"):
-            message = Outcome(error=built["error"]).error_text()
+        served = student.request("serialise_model", function=self.function, args=[dim], seed=0)
+        value = served.get("value")
+        if served.get("error") or not isinstance(value, dict):
+            message = Outcome(error=served.get("error")).error_text() if served.get("error") else \
+                "the model could not be read back from your process"
             return {aspect: message for aspect, _ in ASPECTS}
-        description = built["value"]
         x = np.random.default_rng(dim).normal(size=(2000, dim))
-        behaviour = student.request("model_behaviour", x=x, seed=0)
+        rebuilt = keras_worker.shared().request(
+            "rebuild_model", config=value.get("config"), compile_config=value.get("compile_config"),
+            weights=value.get("weights"), x=x, seed=0)
+        if "value" not in rebuilt:
+            message = "the grader could not rebuild your model: %s" % (rebuilt.get("refused") or rebuilt.get("error"))
+            return {aspect: message for aspect, _ in ASPECTS}
+        facts = rebuilt["value"]
         return {
-            "layers": keras_model.layers_problem(description),
-            "params": keras_model.params_problem(description, dim),
-            "shapes": keras_model.shapes_problem(description, dim),
-            "compile": keras_model.compile_problem(description),
-            "loss": keras_model.loss_problem(description),
-            "inference": behaviour.get("error") and "running the model failed" or
-            keras_model.inference_problem(description, behaviour["value"], x),
-            "dropout": self.dropout_in_place(behaviour),
+            "layers": keras_model.layers_problem(facts),
+            "params": keras_model.params_problem(facts, dim),
+            "shapes": keras_model.shapes_problem(facts, dim),
+            "compile": keras_model.compile_problem(facts),
+            "loss": keras_model.loss_problem(facts),
+            "inference": keras_model.inference_problem(facts, facts, x),
+            "dropout": self.dropout_in_place(facts),
         }
 
     @staticmethod
-    def dropout_in_place(behaviour):
-        if behaviour.get("error"):
-            return "running the model failed"
-        dropouts = behaviour["value"]["dropouts"]
+    def dropout_in_place(facts):
+        dropouts = facts["dropouts"]
         if len(dropouts) != 1:
             return "expected one Dropout layer, found %d" % len(dropouts)
         rate = keras_model.LAYERS[1][1]
@@ -192,23 +203,48 @@ build_model = ModelTest("build_model", 4)
 
 # --- early_stopping -------------------------------------------------------------------
 
+# Validation losses best at epoch BEST_EPOCH (0-based), rising after it; the dip before it
+# tells a patience that counts from the wrong epoch.
+VAL_LOSSES = [1.0, 0.9, 0.8, 0.85, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25]
+BEST_EPOCH = 4
+
+
 class CallbackTest(Test):
-    """The student's EarlyStopping callback, judged by its attributes."""
+    """The student's EarlyStopping, rebuilt on the trusted side from its settings and run
+    on scripted validation losses: when does it stop, which weights does it keep?"""
 
     def cases(self):
         return [Case("early_stopping()", (), public=True, expected=5),
                 Case("early_stopping(patience=3)", (), kwargs={"patience": 3}, expected=3)]
 
     def judge(self, student, reference, case):
-        answer = student.request("describe_callback", function=self.function, args=[], kwargs=case.kwargs)
+        answer = student.request("report_callback", function=self.function, args=[], kwargs=case.kwargs)
         if answer.get("error"):
             return Outcome(error=answer["error"]).error_text()
-        callback = answer["value"]
-        wanted = {"class": "EarlyStopping", "monitor": "val_loss", "patience": case.expected,
-                  "restore_best_weights": True}
-        wrong = ["%s should be %r, got %r" % (key, value, callback.get(key))
-                 for key, value in wanted.items() if callback.get(key) != value]
-        return "; ".join(wrong) or None
+        reported = answer.get("value")
+        if not isinstance(reported, dict) or reported.get("is_early_stopping") is not True:
+            kind = reported.get("class") if isinstance(reported, dict) else None
+            return ("return keras.callbacks.EarlyStopping itself, got %s: a class of your own, or a "
+                    "subclass, is not what Keras's EarlyStopping does" % (kind if isinstance(kind, str) else "something else"))
+        exercised = keras_worker.shared().request("exercise_callback", settings=reported.get("settings"),
+                                                  val_losses=VAL_LOSSES)
+        if "value" not in exercised:
+            return "the grader could not rebuild your callback: %s" % (exercised.get("refused") or exercised.get("error"))
+        return self.stopping_problem(exercised["value"], case.expected)
+
+    @staticmethod
+    def stopping_problem(run, patience):
+        epochs = BEST_EPOCH + patience + 1
+        if run["epochs"] == len(VAL_LOSSES):
+            return ("on validation losses best at epoch %d and rising after it, it never stopped: "
+                    "watch monitor='val_loss' with patience=%d" % (BEST_EPOCH + 1, patience))
+        if run["epochs"] != epochs:
+            return ("on validation losses best at epoch %d and rising after it, it stopped after %d "
+                    "epochs; with patience=%d it should stop after %d" % (BEST_EPOCH + 1, run["epochs"], patience, epochs))
+        if run["weights_of_epoch"] != BEST_EPOCH:
+            return ("it kept the weights of epoch %d, not those of the best epoch %d: "
+                    "restore_best_weights should be True" % (run["weights_of_epoch"] + 1, BEST_EPOCH + 1))
+        return None
 
 
 early_stopping = CallbackTest("early_stopping", 1)
@@ -231,57 +267,128 @@ def _learnable_data(n=40, seed=1):
     return x, (x[:, 0] - x[:, 1] > 0).astype(float).reshape(-1, 1)
 
 
+def _initial_weights(seed):
+    """The weights the grader's small model starts from (a kernel (2, 1), a bias (1,))."""
+    return [np.random.default_rng(seed).normal(0.0, 0.5, size=(2, 1)), np.zeros(1)]
+
+
+# How closely the returned weights, evaluated here on the validation rows, must reproduce
+# the History's val_loss: Keras computes it in float32, this in float64.
+VAL_LOSS_RTOL, VAL_LOSS_ATOL = 1e-3, 1e-4
+
+
 class TrainTest(Test):
-    """Hand the student's `train` a small model and read what its History says."""
+    """Hand the student's `train` a small model with weights of the grader's; verify the
+    History it returns against the weights it leaves, evaluated on the trusted side."""
 
     def cases(self):
         return [
             Case("train(model, X, y) with defaults on data that overfits", _rising_validation_data(),
-                 public=True, expected={"epochs": 50, "batch_size": 32, "stops_early": True}),
+                 public=True, expected={"epochs": 50, "batch_size": 32, "stops_early": True, "seed": 7}),
             Case("train(model, X, y, epochs=1, batch_size=16)", _learnable_data(),
                  kwargs={"epochs": 1, "batch_size": 16},
-                 expected={"epochs": 1, "batch_size": 16, "stops_early": False}),
+                 expected={"epochs": 1, "batch_size": 16, "stops_early": False, "seed": 8}),
         ]
 
     def judge(self, student, reference, case):
         x, y = case.args
-        answer = student.request("fit_reference_model", function=self.function, x=x, y=y,
-                                 kwargs=case.kwargs, seed=0)
+        initial = _initial_weights(case.expected["seed"])
+        answer = student.request("train_reference_model", function=self.function, x=x, y=y,
+                                 weights=initial, kwargs=case.kwargs, seed=0)
         if answer.get("error"):
             return Outcome(error=answer["error"]).error_text()
-        fit = answer["value"]
-        if fit.get("class") != "History" or "history" not in fit:
-            return "train should return the History that model.fit returns, got %s" % fit.get("class")
-        return "; ".join(self.history_problems(fit, len(x), case.expected)) or None
+        trained = answer.get("value")
+        if not isinstance(trained, dict):
+            return "what train returned could not be read back from your process"
+        return "; ".join(training_problems(trained, x, y, initial, case.expected)) or None
 
-    @staticmethod
-    def history_problems(fit, n, expected):
-        history, params = fit["history"], fit.get("params", {})
-        problems = []
-        if "val_loss" not in history:
-            return ["no val_loss in the History: fit with validation_split=0.2"]
-        steps = math.ceil(round(n * 0.8) / expected["batch_size"])
-        if params.get("steps") != steps:
-            problems.append("%s batches per epoch, expected %d (validation_split=0.2 and batch_size=%d)"
-                            % (params.get("steps"), steps, expected["batch_size"]))
-        if params.get("epochs") != expected["epochs"]:
-            problems.append("fit ran with epochs=%s, expected %d" % (params.get("epochs"), expected["epochs"]))
-        if params.get("verbose") not in (0, None):
-            problems.append("fit with verbose=0")
-        losses = history["val_loss"]
-        best = int(np.argmin(losses))
-        if expected["stops_early"]:
-            if len(losses) >= expected["epochs"]:
-                problems.append("training ran all %d epochs although validation loss rose: "
-                                "pass callbacks=[early_stopping()]" % len(losses))
-            elif len(losses) != best + 5 + 1:
-                problems.append("training stopped after %d epochs; with patience 5 and the best "
-                                "epoch %d it should stop after %d" % (len(losses), best + 1, best + 6))
-            elif not math.isclose(fit["final_val_loss"], losses[best], rel_tol=1e-3, abs_tol=1e-4):
-                problems.append("the returned model is not the best one (restore_best_weights=True)")
-        elif len(losses) != expected["epochs"]:
-            problems.append("ran %d epochs, expected %d" % (len(losses), expected["epochs"]))
-        return problems
+
+def training_problems(trained, x, y, initial, expected) -> list[str]:
+    """What is wrong with a training run, judged from its History and the weights it left."""
+    history, params = trained.get("history"), trained.get("params")
+    losses, problem = _series(history, "loss")
+    val_losses, val_problem = _series(history, "val_loss")
+    if problem or val_problem:
+        return [problem or val_problem]
+    if len(losses) != len(val_losses):
+        return ["the History holds %d losses but %d val_losses" % (len(losses), len(val_losses))]
+    weights = _dense_weights(trained.get("weights"), x.shape[1])
+    if weights is None:
+        return ["the model's weights after train could not be read (expected a kernel (%d, 1) and a bias (1,))"
+                % x.shape[1]]
+    problems = _params_problems(params if isinstance(params, dict) else {}, len(x), expected)
+    best = int(np.argmin(val_losses))
+    stopped_early = len(val_losses) < expected["epochs"]
+    if expected["stops_early"] and not stopped_early:
+        problems.append("training ran all %d epochs although validation loss rose: "
+                        "pass callbacks=[early_stopping()]" % len(val_losses))
+    elif expected["stops_early"] and len(val_losses) != best + 5 + 1:
+        problems.append("training stopped after %d epochs; with patience 5 and the best epoch %d "
+                        "it should stop after %d" % (len(val_losses), best + 1, best + 6))
+    elif not expected["stops_early"] and len(val_losses) != expected["epochs"]:
+        problems.append("ran %d epochs, expected %d" % (len(val_losses), expected["epochs"]))
+    if all(np.array_equal(w, np.asarray(i, dtype=np.float32)) for w, i in zip(weights, initial)):
+        return problems + ["the model was not trained: its weights are still the ones it was given"]
+    if len(losses) > 1 and not losses[-1] < losses[0]:
+        problems.append("the training loss did not decrease (%s, then %s)" % (fmt(losses[0]), fmt(losses[-1])))
+    return problems + _weights_problems(weights, x, y, val_losses, best if stopped_early else -1)
+
+
+def _series(history, key):
+    """history[key] as a non-empty list of finite floats, or a message."""
+    if not isinstance(history, dict):
+        return None, "train should return the History that model.fit returns; its .history could not be read"
+    values = history.get(key)
+    if key not in history:
+        return None, "no %s in the History: fit with validation_split=0.2" % key
+    if not isinstance(values, list) or not values:
+        return None, "the History's %s is %s, not a list of one value per epoch" % (
+            key, "empty" if values == [] else "a %s" % type(values).__name__)
+    if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
+        return None, "the History's %s holds values that are not finite numbers" % key
+    return [float(v) for v in values], None
+
+
+def _dense_weights(weights, inputs):
+    """The returned [kernel (inputs, 1), bias (1,)] as float32 arrays, or None."""
+    if not isinstance(weights, list) or len(weights) != 2 or not all(isinstance(w, np.ndarray) for w in weights):
+        return None
+    kernel, bias = weights
+    if kernel.shape != (inputs, 1) or bias.shape != (1,) or kernel.dtype.kind != "f" or bias.dtype.kind != "f":
+        return None
+    if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
+        return None
+    return [kernel.astype(np.float32), bias.astype(np.float32)]
+
+
+def _params_problems(params, n, expected):
+    problems = []
+    steps = math.ceil(round(n * 0.8) / expected["batch_size"])
+    if params.get("steps") != steps:
+        problems.append("%s batches per epoch, expected %d (validation_split=0.2 and batch_size=%d)"
+                        % (params.get("steps"), steps, expected["batch_size"]))
+    if params.get("epochs") != expected["epochs"]:
+        problems.append("fit ran with epochs=%s, expected %d" % (params.get("epochs"), expected["epochs"]))
+    if params.get("verbose") not in (0, None):
+        problems.append("fit with verbose=0")
+    return problems
+
+
+def _weights_problems(weights, x, y, val_losses, epoch):
+    """The returned weights on the rows validation_split=0.2 holds out (the last 20%) must give
+    the History's val_loss of `epoch` (the best one when training stopped early)."""
+    split = int(len(x) * 0.8)
+    kernel, bias = (w.astype(np.float64) for w in weights)
+    predicted = 0.5 * (1.0 + np.tanh(0.5 * (x[split:] @ kernel + bias)))
+    got = keras_model.binary_cross_entropy(y[split:], predicted)
+    claimed = val_losses[epoch]
+    if math.isclose(got, claimed, rel_tol=VAL_LOSS_RTOL, abs_tol=VAL_LOSS_ATOL):
+        return []
+    if epoch != -1 and math.isclose(got, val_losses[-1], rel_tol=VAL_LOSS_RTOL, abs_tol=VAL_LOSS_ATOL):
+        return ["the returned model is not the best one (restore_best_weights=True)"]
+    return ["the model's weights give a validation loss of %s, but the History says %s for epoch %d: "
+            "return the History of the fit that trained this model" % (fmt(got), fmt(claimed),
+                                                                       len(val_losses) if epoch == -1 else epoch + 1)]
 
 
 train = TrainTest("train", 3)
@@ -292,5 +399,6 @@ ASSIGNMENT = Assignment(
     tests=(dropout, standardize, build_model, early_stopping, train),
     mistake=Mistake("standardize", "X_train.std(axis=0)", "X_train.std(axis=0, ddof=1)"),
     frameworks=("tensorflow", "keras"),
-    # Building, running and training Keras models take longer than one NumPy call.
-    time_factors={"describe_model": 3, "model_behaviour": 3, "fit_reference_model": 6})
+    # Building, serialising and training Keras models take longer than one NumPy call.
+    time_factors={"serialise_model": 3, "report_callback": 3, "train_reference_model": 6},
+    keras_worker=True)

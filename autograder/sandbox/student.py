@@ -41,10 +41,12 @@ class Outcome:
                    args_after=_items(response.get("args_after")))
 
     def raised(self, exception_name: str) -> bool:
-        return bool(self.error) and exception_name in (self.error.get("types") or [])
+        types = self.error.get("types") if isinstance(self.error, dict) else None
+        return isinstance(types, list) and exception_name in types
 
     def error_text(self) -> str:
-        kind, message = self.error.get("type", "Error"), self.error.get("message", "")
+        error = self.error if isinstance(self.error, dict) else {}
+        kind, message = str(error.get("type", "Error")), str(error.get("message", ""))
         if kind in ("NameError", "ReturnTypeError", MALFORMED):
             return message
         if kind == "NotImplementedError":

@@ -2,7 +2,7 @@
 
 This module runs where the student's code runs: in the sandboxed child during batch
 grading, or in the student's own kernel for the notebook's test cells. It knows how to
-call a student function on given inputs, build a student's Keras model and describe
+call a student function on given inputs, build a student's Keras model and serialise
 it, and so on; it never judges an answer. Every answer goes through `wire.to_plain`.
 
 A request is a dict `{"op": name, ...}`; `handle` returns the response dict. Values in
@@ -12,7 +12,7 @@ kept on this side.
 """
 from __future__ import annotations
 
-import math
+import json
 import traceback
 import warnings
 
@@ -142,24 +142,19 @@ def _missing(function, target):
 
 
 # --- Keras ------------------------------------------------------------------------
+#
+# What the student's Keras objects are is never reported as a description: a model goes
+# back as Keras's own serialisation and its weights, a callback as the settings an
+# EarlyStopping is made from, a training run as its History and the weights it left.
+# The grader rebuilds and judges them on its side (`checks.keras_rebuild`).
 
-def describe_model(namespace, store, request):
-    """Build a model with the student's builder and describe its structure and weights."""
-    built = _build(namespace, store, request)
-    if "error" in built:
-        return built
-    try:
-        return {"value": _describe(built["model"]), "warnings": built["warnings"]}
-    except Exception as error:  # noqa: BLE001
-        return {"error": error_info(error)}
-
-
-def _build(namespace, store, request):
+def serialise_model(namespace, store, request):
+    """Build a model with the student's builder; answer its Keras config, compile config and weights."""
+    import keras
     function = request["function"]
     builder = namespace.get(function)
     if not callable(builder):
         return {"error": _missing(function, builder)}
-    import keras
     keras.utils.set_random_seed(request.get("seed", 0))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -168,124 +163,21 @@ def _build(namespace, store, request):
         except BaseException as error:  # noqa: BLE001
             return {"error": error_info(error)}
     if not isinstance(model, keras.Model):
-        return {"error": {"type": "ReturnTypeError", "types": ["ReturnTypeError"],
-                          "message": "returned %s, not a Keras model" % _describe_type(model),
-                          "traceback": ""}}
-    store["model"] = model
-    return {"model": model, "warnings": _warning_texts(caught)}
-
-
-def _describe(model):
-    layers = [_describe_layer(layer) for layer in model.layers]
-    optimizer = getattr(model, "optimizer", None)
-    return {
-        "class": type(model).__name__,
-        "input_shape": _shape(model.inputs[0].shape) if model.inputs else None,
-        "layers": layers,
-        "params": int(model.count_params()),
-        "compiled": bool(getattr(model, "compiled", False)),
-        "optimizer": None if optimizer is None else {
-            "class": type(optimizer).__name__,
-            "learning_rate": _learning_rate(optimizer)},
-        "loss": _loss_name(getattr(model, "loss", None)),
-        "metrics": _metric_names(model),
-        "weights": [np.asarray(w, dtype=np.float64) for w in model.get_weights()],
-    }
-
-
-def _describe_layer(layer):
-    config = layer.get_config()
-    activation = config.get("activation")
-    return {
-        "class": type(layer).__name__,
-        "name": layer.name,
-        "units": config.get("units"),
-        "activation": activation if isinstance(activation, str) else None,
-        "rate": float(config["rate"]) if "rate" in config else None,
-        "use_bias": config.get("use_bias"),
-        "output_shape": _shape(layer.output.shape) if _has_output(layer) else None,
-        "params": int(layer.count_params()),
-    }
-
-
-def _has_output(layer):
+        return {"error": _returned(model, "a Keras model")}
     try:
-        layer.output
-    except (AttributeError, ValueError):
-        return False
-    return True
-
-
-def _shape(shape):
-    return [None if dim is None else int(dim) for dim in shape]
-
-
-def _learning_rate(optimizer):
-    try:
-        return float(np.asarray(optimizer.learning_rate))
-    except (TypeError, ValueError):
-        return None
-
-
-def _loss_name(loss):
-    """The canonical snake_case name of a loss given as a string, function or object."""
-    if loss is None:
-        return None
-    if isinstance(loss, str):
-        return loss
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return _snake_case(str(name))
-
-
-def _snake_case(name):
-    out = []
-    for i, char in enumerate(name):
-        if char.isupper() and i and not name[i - 1].isupper():
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)
-
-
-def _metric_names(model):
-    try:
-        metrics = (model.get_compile_config() or {}).get("metrics") or []
-    except Exception:  # noqa: BLE001 (an uncompiled or unusual model)
-        return []
-    return [metric if isinstance(metric, str) else
-            str(metric.get("config", {}).get("name", metric.get("class_name")))
-            if isinstance(metric, dict) else _loss_name(metric) for metric in metrics]
-
-
-def model_behaviour(namespace, store, request):
-    """Run the last built model: inference output, and each Dropout layer in training.
-
-    For every Dropout layer the response holds the layer's input (computed at inference
-    by the layers before it) and its output with `training=True`, so the grader can see
-    what fraction it zeroes and how it scales the rest, in the place the model has it.
-    """
-    import keras
-    model = store.get("model")
-    if model is None:
-        return {"error": error_info(RuntimeError("no model was built"))}
-    x = np.asarray(request["x"], dtype=np.float32)
-    keras.utils.set_random_seed(request.get("seed", 0))
-    try:
-        inference = [np.asarray(model(x, training=False), dtype=np.float64) for _ in range(2)]
-        dropouts = []
-        hidden = x
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.Dropout):
-                out = layer(hidden, training=True)
-                dropouts.append({"name": layer.name, "input": np.asarray(hidden, dtype=np.float64),
-                                 "output": np.asarray(out, dtype=np.float64)})
-            hidden = layer(hidden, training=False)
-    except Exception as error:  # noqa: BLE001
+        config = keras.saving.serialize_keras_object(model)
+        config.pop("compile_config", None)
+        compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+        value = {"config": json.dumps(config), "compile_config": None if compiled is None else json.dumps(compiled),
+                 "weights": [np.asarray(weight) for weight in model.get_weights()]}
+        return {"value": wire.to_plain(value), "warnings": _warning_texts(caught)}
+    except Exception as error:  # noqa: BLE001 (a model Keras cannot serialise)
         return {"error": error_info(error)}
-    return {"value": {"inference": inference, "dropouts": dropouts}}
 
 
-def describe_callback(namespace, store, request):
-    """Call a student function that returns a Keras callback and describe it."""
+def report_callback(namespace, store, request):
+    """Call a student function that returns a Keras callback; answer its class and settings."""
+    import keras
     function = request["function"]
     target = namespace.get(function)
     if not callable(target):
@@ -294,28 +186,26 @@ def describe_callback(namespace, store, request):
         callback = target(*request.get("args", []), **request.get("kwargs", {}))
     except BaseException as error:  # noqa: BLE001
         return {"error": error_info(error)}
-    attributes = {}
-    for name in ("monitor", "patience", "restore_best_weights", "min_delta", "mode", "baseline"):
-        value = getattr(callback, name, None)
-        attributes[name] = value if isinstance(value, (str, bool, int, float)) or value is None \
-            else _plain_or_none(value)
-    if isinstance(attributes.get("min_delta"), float) and not math.isfinite(attributes["min_delta"]):
-        attributes["min_delta"] = None
-    return {"value": {"class": type(callback).__name__, **attributes}}
+    try:
+        settings = {name: _plain_or_none(getattr(callback, name, None)) for name in CALLBACK_SETTINGS}
+    except Exception as error:  # noqa: BLE001 (a student's object whose attributes raise)
+        return {"error": error_info(error)}
+    return {"value": {"class": _class_name(type(callback)),
+                      "is_early_stopping": type(callback) is keras.callbacks.EarlyStopping,
+                      "settings": settings}}
 
 
-def fit_reference_model(namespace, store, request):
-    """Hand a fixed small model to the student's `train` and report what happened.
+CALLBACK_SETTINGS = ("monitor", "patience", "restore_best_weights", "min_delta", "mode", "baseline",
+                     "start_from_epoch")
 
-    The model is built here, not by the student's `build_model`, so that `train` is
-    graded on its own. The response holds the History's contents and the loss the
-    returned model has on the validation part (to see whether the best weights came
-    back).
 
-    The model is as cheap to fit as Keras allows, because fitting is most of the cost
-    of grading ps4: one sigmoid unit, plain SGD, eager steps (a few dozen steps run
-    faster than tracing the training graph would take), and the final loss computed
-    from one forward call rather than `evaluate`, which builds a whole data pipeline.
+def train_reference_model(namespace, store, request):
+    """Hand a small model of the grader's to the student's `train`; answer the History and the weights.
+
+    The model is built here from the grader's initial weights, not by the student's
+    `build_model`, so that `train` is graded on its own. It is as cheap to fit as Keras
+    allows, because fitting is most of the cost of grading ps4: one sigmoid unit, plain
+    SGD, eager steps (a few dozen steps run faster than tracing the training graph).
     """
     import keras
     function = request["function"]
@@ -326,6 +216,7 @@ def fit_reference_model(namespace, store, request):
     y = np.asarray(request["y"], dtype=np.float32)
     keras.utils.set_random_seed(request.get("seed", 0))
     model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(1, activation="sigmoid")])
+    model.set_weights([np.asarray(weight, dtype=np.float32) for weight in request["weights"]])
     model.compile(optimizer=keras.optimizers.SGD(request.get("learning_rate", 1.0)),
                   loss="binary_crossentropy", run_eagerly=True)
     with warnings.catch_warnings(record=True) as caught:
@@ -334,29 +225,25 @@ def fit_reference_model(namespace, store, request):
             history = target(model, x, y, **request.get("kwargs", {}))
         except BaseException as error:  # noqa: BLE001
             return {"error": error_info(error), "warnings": _warning_texts(caught)}
-    described = {"class": type(history).__name__}
-    if isinstance(history, keras.callbacks.History):
-        split = int(round(len(x) * (1 - request.get("validation_split", 0.2))))
-        predicted = np.asarray(model(x[split:], training=False), dtype=np.float64)
-        described["final_val_loss"] = binary_cross_entropy(y[split:], predicted)
-        described["history"] = {key: [float(v) for v in values]
-                                for key, values in history.history.items()}
-        described["params"] = {key: value for key, value in history.params.items()
-                               if isinstance(value, (int, float, str)) or value is None}
-    return {"value": wire.to_plain(described), "warnings": _warning_texts(caught)}
+    if not isinstance(history, keras.callbacks.History):
+        return {"error": _returned(history, "the History that model.fit returns")}
+    try:
+        answer = {"history": _plain_or_none(getattr(history, "history", None)),
+                  "params": _plain_or_none(getattr(history, "params", None)),
+                  "weights": [np.asarray(weight) for weight in model.get_weights()]}
+    except Exception as error:  # noqa: BLE001 (a student's History whose attributes raise)
+        return {"error": error_info(error)}
+    return {"value": wire.to_plain(answer), "warnings": _warning_texts(caught)}
 
 
-def binary_cross_entropy(y, p, eps=1e-7):
-    """Keras's binary cross-entropy (probabilities clipped by its epsilon), in float64."""
-    y = np.asarray(y, dtype=np.float64)
-    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def _returned(value, wanted):
+    return {"type": "ReturnTypeError", "types": ["ReturnTypeError"],
+            "message": "returned %s, not %s" % (_describe_type(value), wanted), "traceback": ""}
 
 
 OPERATIONS = {
     "call": call,
-    "describe_model": describe_model,
-    "model_behaviour": model_behaviour,
-    "describe_callback": describe_callback,
-    "fit_reference_model": fit_reference_model,
+    "serialise_model": serialise_model,
+    "report_callback": report_callback,
+    "train_reference_model": train_reference_model,
 }
