@@ -1,5 +1,9 @@
-"""The ps4_keras checks: dropout by statistics, the model by structure and behaviour,
-early stopping by its settings, train by what its History shows."""
+"""The ps4_keras checks: dropout by statistics; the model rebuilt on the trusted Keras
+worker and judged by structure and behaviour; early stopping rebuilt there and run on
+scripted losses; train by its History checked against the weights it left.
+
+Every correct form the contract allows earns full marks; every hostile or broken
+answer earns nothing it should not, and none makes the judging raise."""
 import keras
 import numpy as np
 import pytest
@@ -118,6 +122,7 @@ def test_the_expected_parameter_count_is_the_lessons():
 def test_early_stopping_that_forgets_the_best_weights_is_caught():
     result = run("early_stopping", lambda patience=5: keras.callbacks.EarlyStopping(patience=patience))
     assert result.score == 0 and "restore_best_weights should be True" in failures(result)
+    assert "not those of the best epoch 5" in failures(result)
 
 
 def test_training_without_early_stopping_is_caught():
@@ -159,4 +164,209 @@ def test_training_that_returns_the_model_is_caught():
                   callbacks=[REF.early_stopping()], verbose=0)
         return model
     result = run("train", train)
-    assert result.score == 0 and "should return the History" in failures(result)
+    assert result.score == 0 and "not the History that model.fit returns" in failures(result)
+
+
+# --- every correct form of build_model earns full marks -------------------------------
+
+def _compiled(model, optimizer=None, loss="binary_crossentropy", metrics=("accuracy",)):
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(learning_rate=0.001), loss=loss,
+                  metrics=list(metrics))
+    return model
+
+
+def functional(input_dim=2):
+    inputs = keras.Input((input_dim,))
+    hidden = keras.layers.Dropout(0.2)(DENSE(16, activation="relu")(inputs))
+    outputs = DENSE(1, activation="sigmoid")(DENSE(8, activation="relu")(hidden))
+    return _compiled(keras.Model(inputs, outputs))
+
+
+def with_input_shape(input_dim=2):
+    return _compiled(keras.Sequential([DENSE(16, activation="relu", input_shape=(input_dim,)), keras.layers.Dropout(0.2),
+                                       DENSE(8, activation="relu"), DENSE(1, activation="sigmoid")]))
+
+
+def with_activation_layers(input_dim=2):
+    act = keras.layers.Activation
+    return _compiled(keras.Sequential([keras.Input((input_dim,)), DENSE(16), act("relu"), keras.layers.Dropout(0.2),
+                                       DENSE(8, activation=None), act("relu"), DENSE(1), act("sigmoid")]))
+
+
+def spelled(optimizer, loss, metrics):
+    def build_model(input_dim=2):
+        return _compiled(keras.Sequential([keras.Input((input_dim,)), DENSE(16, activation="relu"),
+                                           keras.layers.Dropout(0.2), DENSE(8, activation="relu"),
+                                           DENSE(1, activation="sigmoid")]),
+                         optimizer=optimizer, loss=loss, metrics=metrics)
+    return build_model
+
+
+@pytest.mark.parametrize("build_model", [
+    functional, with_input_shape, with_activation_layers,
+    spelled("adam", "bce", ["acc"]),
+    spelled("Adam", "BinaryCrossentropy", ["binary_accuracy"]),
+    spelled(keras.optimizers.Adam(), keras.losses.binary_crossentropy, [keras.metrics.BinaryAccuracy()]),
+    spelled(keras.optimizers.Adam(1e-3), keras.losses.BinaryCrossentropy(), ["accuracy"]),
+], ids=["functional", "input_shape", "activation_layers", "short_names", "class_names", "function_and_metric_object",
+        "loss_object"])
+def test_every_correct_form_of_the_model_gets_full_marks(build_model):
+    result = run("build_model", build_model)
+    assert result.score == TESTS["build_model"].points, failures(result)
+
+
+# --- hostile or broken models ---------------------------------------------------------
+
+class DenseWithExtraWeight(keras.layers.Dense):
+    """A Dense subclass carrying one extra weight (issue 14: it used to crash the judging)."""
+
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.extra = self.add_weight(shape=(1,), initializer="zeros", name="extra")
+
+
+class PassThroughWhileFitting(keras.layers.Dropout):
+    """A Dropout that drops only when called directly, never inside the model."""
+
+    def call(self, inputs, training=False):
+        return inputs
+
+
+@pytest.mark.parametrize("layer, says", [
+    (DenseWithExtraWeight, "'DenseWithExtraWeight' is not one of Keras's own classes"),
+    (None, "'PassThroughWhileFitting' is not one of Keras's own classes"),
+])
+def test_a_layer_class_of_ones_own_earns_nothing_and_says_what_to_use(layer, says):
+    def build_model(input_dim=2):
+        first = layer(16, activation="relu") if layer else DENSE(16, activation="relu")
+        dropout = keras.layers.Dropout(0.2) if layer else PassThroughWhileFitting(0.2)
+        return _compiled(keras.Sequential([keras.Input((input_dim,)), first, dropout, DENSE(8, activation="relu"),
+                                           DENSE(1, activation="sigmoid")]))
+    result = run("build_model", build_model)
+    assert result.score == 0 and says in failures(result) and "keras.layers.Dense" in failures(result)
+
+
+def test_a_model_too_large_to_rebuild_is_refused_before_it_is_built():
+    def build_model(input_dim=2):
+        return _compiled(keras.Sequential([keras.Input((input_dim,)), DENSE(513), DENSE(1, activation="sigmoid")]))
+    result = run("build_model", build_model)
+    assert result.score == 0 and "1 to 512 units" in failures(result)
+
+
+def forged_serialisation(value):
+    """A namespace whose process answers `serialise_model` with `value` (a forged reply)."""
+    from autograder.sandbox.in_process import InProcessStudent
+
+    class Forger(InProcessStudent):
+        def request(self, op, **params):
+            if op == "serialise_model":
+                return value
+            return super().request(op, **params)
+    return Forger(student(REF))
+
+
+@pytest.mark.parametrize("reply", [
+    {"value": {"config": "{\"class_name\": \"Sequential\", \"config\": {\"layers\": \"many\"}}",
+               "compile_config": None, "weights": []}},
+    {"value": {"config": 7, "compile_config": [1], "weights": "none"}},
+    {"value": {"layers": [{"class": "Dense", "units": 16}], "params": 193}},  # a description, as before
+    {"value": None}, {"error": "not a dict"}, {},
+    {"value": {"config": "[" * 5000 + "]" * 5000, "weights": [np.zeros((2, 2))]}},
+])
+def test_a_forged_or_malformed_model_earns_nothing_and_never_raises(reply):
+    result = TESTS["build_model"].run(forged_serialisation(reply), REF)
+    assert result.score == 0 and len(result.cases) == 21
+
+
+def test_a_constant_forged_model_fails_at_the_graders_own_input_sizes():
+    served = grade_request("serialise_model", build_model=REF.build_model, args=[2])
+    result = TESTS["build_model"].run(forged_serialisation(served), REF)
+    assert 0 < result.score < TESTS["build_model"].points
+    assert "input should have shape (None, 5)" in failures(result)
+
+
+def grade_request(op, args, **functions):
+    from autograder.sandbox.in_process import InProcessStudent
+    return InProcessStudent(student(REF, **functions)).request(op, function="build_model", args=args, seed=0)
+
+
+# --- hostile callbacks ----------------------------------------------------------------
+
+class EarlyStopping:
+    """A plain class that only has the right name and attributes."""
+
+    def __init__(self, patience=5):
+        self.monitor, self.patience, self.restore_best_weights = "val_loss", patience, True
+        self.min_delta, self.mode, self.baseline, self.start_from_epoch = 0, "auto", None, 0
+
+
+class NeverStops(keras.callbacks.EarlyStopping):
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+
+@pytest.mark.parametrize("make", [
+    lambda patience=5: EarlyStopping(patience),
+    lambda patience=5: NeverStops(monitor="val_loss", patience=patience, restore_best_weights=True),
+], ids=["plain_class_named_EarlyStopping", "subclass_whose_hook_does_nothing"])
+def test_a_callback_that_is_not_keras_early_stopping_earns_nothing(make):
+    result = run("early_stopping", make)
+    assert result.score == 0 and "return keras.callbacks.EarlyStopping itself" in failures(result)
+
+
+def test_early_stopping_is_judged_by_when_it_stops():
+    result = run("early_stopping", lambda patience=5: keras.callbacks.EarlyStopping(
+        monitor="loss", patience=patience, restore_best_weights=True))
+    assert result.score == 0 and "never stopped" in failures(result)
+
+
+def test_early_stopping_settings_of_the_wrong_type_are_a_failed_case():
+    class Forger(TESTS["early_stopping"].__class__):
+        pass
+    from autograder.sandbox.in_process import InProcessStudent
+
+    class Lying(InProcessStudent):
+        def request(self, op, **params):
+            return {"value": {"class": "EarlyStopping", "is_early_stopping": True,
+                              "settings": {"monitor": "val_loss", "patience": "five", "restore_best_weights": True}}}
+    result = TESTS["early_stopping"].run(Lying({}), REF)
+    assert result.score == 0 and "patience is 'five'" in failures(result)
+
+
+# --- hostile training -----------------------------------------------------------------
+
+def test_a_train_that_never_fits_and_returns_a_hand_made_history_earns_nothing():
+    def train(model, X, y, epochs=50, batch_size=32):
+        history = keras.callbacks.History()
+        history.history = {"loss": [0.7, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36],
+                           "val_loss": [0.7, 0.71, 0.72, 0.73, 0.74, 0.75, 0.76]}
+        history.params = {"epochs": epochs, "steps": 2, "verbose": 0}
+        return history
+    result = run("train", train)
+    assert result.score == 0 and "not trained" in failures(result)
+
+
+@pytest.mark.parametrize("history", [
+    {"loss": [0.7], "val_loss": []},
+    {"loss": [0.7], "val_loss": ["low"]},
+    {"loss": [0.7], "val_loss": [float("nan")]},
+    {"loss": [0.7, 0.6], "val_loss": [0.7]},
+    {"loss": "decreasing"},
+    None,
+], ids=["empty_val_loss", "string", "nan", "lengths_differ", "not_a_list", "none"])
+def test_a_malformed_history_is_a_failed_case_with_a_message(history):
+    def train(model, X, y, epochs=50, batch_size=32):
+        result = model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
+                           callbacks=[REF.early_stopping()], verbose=0)
+        result.history = history
+        return result
+    result = run("train", train)
+    assert result.score == 0 and failures(result)
+
+
+def test_a_history_that_disagrees_with_the_weights_left_is_caught():
+    def train(model, X, y, epochs=50, batch_size=32):
+        result = REF.train(model, X, y, epochs, batch_size)
+        result.history["val_loss"] = [v / 2 for v in result.history["val_loss"]]
+        return result
+    assert "the History says" in failures(run("train", train))

@@ -121,8 +121,9 @@ def loss_problem(description: dict) -> str | None:
     value = description.get("loss_on_probe")
     expected = binary_cross_entropy(PROBE_TRUE, PROBE_PREDICTED)
     if value is None or not math.isclose(value, expected, rel_tol=1e-4):
-        return ("the loss should be binary cross-entropy ('binary_crossentropy'): on a probe it gives "
-                "%s, binary cross-entropy %s" % (fmt(value) if value is not None else "nothing", fmt(expected)))
+        return ("the loss should be binary cross-entropy ('binary_crossentropy'), got %r (on a probe it "
+                "gives %s, binary cross-entropy %s)" % (description.get("loss"),
+                                                        fmt(value) if value is not None else "nothing", fmt(expected)))
     metrics = description.get("metrics") or []
     if not ACCURACY_NAMES & set(metrics):
         return "compile with metrics=['accuracy'] (got %s)" % (metrics,)
@@ -162,9 +163,9 @@ def numpy_forward(description: dict, x: np.ndarray) -> np.ndarray | None:
 
 
 def inference_problem(description: dict, behaviour: dict, x: np.ndarray) -> str | None:
-    runs = behaviour.get("inference") or []
-    if len(runs) != 2:
-        return "the model could not be run"
+    runs = behaviour.get("inference")
+    if runs is None:
+        return "the model could not be run on inputs of %d features" % np.shape(x)[1]
     if not np.array_equal(runs[0], runs[1]):
         return "two inference runs on the same input differ: is Dropout active at inference?"
     expected = numpy_forward(description, x)

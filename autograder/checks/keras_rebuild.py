@@ -56,7 +56,11 @@ def rebuild_model(request) -> dict:
     if compile_config is not None:
         model.compile_from_config({key: compile_config.get(key) for key in ("optimizer", "loss", "metrics")})
     facts = describe(keras, model, compile_config)
-    facts.update(behaviour(keras, model, np.asarray(request["x"], dtype=np.float32), request.get("seed", 0)))
+    x = np.asarray(request["x"], dtype=np.float32)
+    if facts["input_shape"] == [None, x.shape[1]]:
+        facts.update(behaviour(keras, model, x, request.get("seed", 0)))
+    else:  # the shape is judged on its own; the behaviour cannot be
+        facts.update(inference=None, dropouts=None)
     return {"value": facts}
 
 
@@ -109,6 +113,7 @@ def describe(keras, model, compile_config) -> dict:
         "optimizer": None if optimizer is None else {
             "class": type(optimizer).__name__,
             "learning_rate": float(np.asarray(optimizer.learning_rate))},
+        "loss": _spec_name((compile_config or {}).get("loss")),
         "loss_on_probe": _loss_on_probe(keras, compile_config),
         "metrics": _metric_names(compile_config),
         "weights": [np.asarray(w, dtype=np.float64) for w in model.get_weights()],
@@ -152,15 +157,14 @@ def _loss_on_probe(keras, compile_config):
 
 
 def _metric_names(compile_config) -> list:
-    names = []
-    for metric in (compile_config or {}).get("metrics") or []:
-        if isinstance(metric, str):
-            names.append(metric)
-        elif metric.get("class_name") == "function":
-            names.append(str(metric.get("config")))
-        else:
-            names.append(str(metric.get("class_name")))
-    return names
+    return [_spec_name(metric) for metric in (compile_config or {}).get("metrics") or []]
+
+
+def _spec_name(spec):
+    """The name a loss or metric was given by: a string, a function's or a class's name."""
+    if not isinstance(spec, dict):
+        return spec
+    return str(spec.get("config") if spec.get("class_name") == "function" else spec.get("class_name"))
 
 
 def behaviour(keras, model, x, seed) -> dict:

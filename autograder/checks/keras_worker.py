@@ -19,6 +19,7 @@ requests be answered in process, through the same wire round trip.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import socket
@@ -157,6 +158,7 @@ def judge_in_this_process() -> None:
         _shared = None
 
 
+@atexit.register
 def close_shared() -> None:
     with _shared_lock:
         if _shared is not None:

@@ -186,6 +186,8 @@ class ModelTest(Test):
     @staticmethod
     def dropout_in_place(facts):
         dropouts = facts["dropouts"]
+        if dropouts is None:
+            return "the model could not be run on inputs of the size build_model was given"
         if len(dropouts) != 1:
             return "expected one Dropout layer, found %d" % len(dropouts)
         rate = keras_model.LAYERS[1][1]
