@@ -3,7 +3,9 @@
 One module per assignment (`ps1_forward.py`, ...) declares its `ASSIGNMENT`
 (`assignment.Assignment`); the others are the parts they share: the test and case
 model (`cases`), value comparison (`compare`), numerical gradients (`gradcheck`), the
-reference solutions (`reference`) and the judging of Keras models (`keras_model`).
+reference solutions (`reference`), and Keras: which configs may be rebuilt
+(`keras_config`), rebuilding and running them (`keras_rebuild`) in the trusted Keras
+worker (`keras_worker`), and judging what the rebuilt model is and does (`keras_model`).
 Assignments are discovered: a module of this package that declares `ASSIGNMENT` is one.
 """
 from __future__ import annotations
