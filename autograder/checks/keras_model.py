@@ -63,9 +63,9 @@ def spec_text() -> str:
                        for kind, size, act in LAYERS)
 
 
-def layers_problem(description: dict) -> str | None:
+def layers_problem(facts: dict) -> str | None:
     """Compare the layer list with the spec, naming the first difference."""
-    got = [layer for layer in description.get("layers", []) if layer.get("class") != "InputLayer"]
+    got = [layer for layer in facts.get("layers", []) if layer.get("class") != "InputLayer"]
     got_text = " -> ".join(layer_text(layer) for layer in got)
     if len(got) != len(LAYERS):
         return "expected %d layers %s, got %d: %s" % (len(LAYERS), spec_text(), len(got), got_text)
@@ -83,32 +83,32 @@ def layers_problem(description: dict) -> str | None:
     return None
 
 
-def params_problem(description: dict, input_dim: int) -> str | None:
-    counts = [layer.get("params") for layer in description.get("layers", [])
+def params_problem(facts: dict, input_dim: int) -> str | None:
+    counts = [layer.get("params") for layer in facts.get("layers", [])
               if layer.get("class") != "InputLayer"]
     expected = expected_params(input_dim)
-    total = description.get("params")
+    total = facts.get("params")
     if total != sum(expected) or counts != expected:
         return "expected %d parameters (per layer %s), got %s (per layer %s)" % (
             sum(expected), expected, total, counts)
     return None
 
 
-def shapes_problem(description: dict, input_dim: int) -> str | None:
-    if description.get("input_shape") != [None, input_dim]:
+def shapes_problem(facts: dict, input_dim: int) -> str | None:
+    if facts.get("input_shape") != [None, input_dim]:
         return "the input should have shape (None, %d), got %s: start with keras.Input((%d,))" % (
-            input_dim, description.get("input_shape"), input_dim)
-    shapes = [layer.get("output_shape") for layer in description.get("layers", [])
+            input_dim, facts.get("input_shape"), input_dim)
+    shapes = [layer.get("output_shape") for layer in facts.get("layers", [])
               if layer.get("class") != "InputLayer"]
     if shapes != expected_output_shapes():
         return "expected output shapes %s, got %s" % (expected_output_shapes(), shapes)
     return None
 
 
-def compile_problem(description: dict) -> str | None:
-    if not description.get("compiled") or description.get("optimizer") is None:
+def compile_problem(facts: dict) -> str | None:
+    if not facts.get("compiled") or facts.get("optimizer") is None:
         return "the model is not compiled: call model.compile(...) before returning it"
-    optimizer = description["optimizer"]
+    optimizer = facts["optimizer"]
     if optimizer.get("class") != "Adam":
         return "the optimizer should be Adam, got %s" % optimizer.get("class")
     rate = optimizer.get("learning_rate")
@@ -117,14 +117,14 @@ def compile_problem(description: dict) -> str | None:
     return None
 
 
-def loss_problem(description: dict) -> str | None:
-    value = description.get("loss_on_probe")
+def loss_problem(facts: dict) -> str | None:
+    value = facts.get("loss_on_probe")
     expected = binary_cross_entropy(PROBE_TRUE, PROBE_PREDICTED)
     if value is None or not math.isclose(value, expected, rel_tol=1e-4):
         return ("the loss should be binary cross-entropy ('binary_crossentropy'), got %r (on a probe it "
-                "gives %s, binary cross-entropy %s)" % (description.get("loss"),
+                "gives %s, binary cross-entropy %s)" % (facts.get("loss"),
                                                         fmt(value) if value is not None else "nothing", fmt(expected)))
-    metrics = description.get("metrics") or []
+    metrics = facts.get("metrics") or []
     if not ACCURACY_NAMES & set(metrics):
         return "compile with metrics=['accuracy'] (got %s)" % (metrics,)
     return None
@@ -147,11 +147,11 @@ ACTIVATIONS = {
 }
 
 
-def numpy_forward(description: dict, x: np.ndarray) -> np.ndarray | None:
-    """What the described layers compute at inference, from the model's own weights."""
-    weights = list(description.get("weights") or [])
+def numpy_forward(facts: dict, x: np.ndarray) -> np.ndarray | None:
+    """What the rebuilt model's layers compute at inference, in NumPy from its weights."""
+    weights = list(facts.get("weights") or [])
     hidden = np.asarray(x, dtype=np.float64)
-    for layer in description.get("layers", []):
+    for layer in facts.get("layers", []):
         if layer.get("class") == "Dense":
             if len(weights) < 2 or layer.get("activation") not in ACTIVATIONS or not layer.get("use_bias", True):
                 return None
@@ -162,13 +162,13 @@ def numpy_forward(description: dict, x: np.ndarray) -> np.ndarray | None:
     return hidden
 
 
-def inference_problem(description: dict, behaviour: dict, x: np.ndarray) -> str | None:
-    runs = behaviour.get("inference")
+def inference_problem(facts: dict, x: np.ndarray) -> str | None:
+    runs = facts.get("inference")
     if runs is None:
         return "the model could not be run on inputs of %d features" % np.shape(x)[1]
     if not np.array_equal(runs[0], runs[1]):
         return "two inference runs on the same input differ: is Dropout active at inference?"
-    expected = numpy_forward(description, x)
+    expected = numpy_forward(facts, x)
     if expected is None:
         return "the layers could not be recomputed from the weights"
     if np.shape(runs[0]) != expected.shape:

@@ -78,7 +78,8 @@ def _json(text):
 def _built_problem(keras, model) -> str | None:
     """What was built is Keras's own classes only, with an input (so it has weights)."""
     allowed = (keras.layers.InputLayer, keras.layers.Dense, keras.layers.Dropout, keras.layers.Activation)
-    if type(model) not in (keras.Sequential, keras.Model) and type(model).__name__ != "Functional":
+    functional = type(model).__name__ == "Functional" and type(model).__module__ == "keras.src.models.functional"
+    if type(model) is not keras.Sequential and not functional:
         return "the model rebuilt as a %s: %s" % (type(model).__name__, keras_config.USE_INSTEAD)
     for layer in model.layers:
         if type(layer) not in allowed:

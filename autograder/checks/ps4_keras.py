@@ -179,7 +179,7 @@ class ModelTest(Test):
             "shapes": keras_model.shapes_problem(facts, dim),
             "compile": keras_model.compile_problem(facts),
             "loss": keras_model.loss_problem(facts),
-            "inference": keras_model.inference_problem(facts, facts, x),
+            "inference": keras_model.inference_problem(facts, x),
             "dropout": self.dropout_in_place(facts),
         }
 
