@@ -10,6 +10,7 @@ import pytest
 
 from autograder.checks import keras_model
 from autograder.checks import ps4_keras as checks
+from autograder.sandbox.in_process import InProcessStudent
 from check_helpers import failures, grade, reference_of, student
 
 REF = reference_of("ps4_keras")
@@ -255,8 +256,6 @@ def test_a_model_too_large_to_rebuild_is_refused_before_it_is_built():
 
 def forged_serialisation(value):
     """A namespace whose process answers `serialise_model` with `value` (a forged reply)."""
-    from autograder.sandbox.in_process import InProcessStudent
-
     class Forger(InProcessStudent):
         def request(self, op, **params):
             if op == "serialise_model":
@@ -286,7 +285,6 @@ def test_a_constant_forged_model_fails_at_the_graders_own_input_sizes():
 
 
 def grade_request(op, args, **functions):
-    from autograder.sandbox.in_process import InProcessStudent
     return InProcessStudent(student(REF, **functions)).request(op, function="build_model", args=args, seed=0)
 
 
@@ -321,10 +319,6 @@ def test_early_stopping_is_judged_by_when_it_stops():
 
 
 def test_early_stopping_settings_of_the_wrong_type_are_a_failed_case():
-    class Forger(TESTS["early_stopping"].__class__):
-        pass
-    from autograder.sandbox.in_process import InProcessStudent
-
     class Lying(InProcessStudent):
         def request(self, op, **params):
             return {"value": {"class": "EarlyStopping", "is_early_stopping": True,
