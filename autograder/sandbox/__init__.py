@@ -8,6 +8,8 @@ the wire (`wire`, the plain-data format, and `framing`, its messages on a socket
 Who runs where, for one submission::
 
     grader (trusted: the checks, the reference solutions, every score and file)
+      |   (beside it, also trusted: the Keras worker of checks/keras_worker.py, which
+      |    rebuilds and runs the Keras models students' processes send back as data)
       | SandboxStudent (client.py): a request with a deadline, an answer read as plain data
       v
     zygote (inside/zygote.py): a warm fork server that imported NumPy / TensorFlow once;
