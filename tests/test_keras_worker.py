@@ -54,6 +54,13 @@ def test_a_worker_out_of_memory_fails_that_request_only_and_is_restarted():
         worker.close()
 
 
+def test_a_closed_worker_is_a_grader_fault_not_a_students_failure():
+    worker = keras_worker.KerasWorker()
+    worker.close()
+    with pytest.raises(keras_worker.KerasWorkerUnavailable):
+        exercise(worker)
+
+
 # --- no value can make the judging raise ------------------------------------------------
 
 def _arrays():
@@ -125,8 +132,19 @@ def test_a_reply_of_any_shape_about_a_callback_is_judged_without_raising(setting
         assert isinstance(test.judge(Answering(reply), None, case), str)
 
 
+REPLIES = st.fixed_dictionaries({}, optional={"value": PLAIN, "error": PLAIN, "warnings": PLAIN})
+
+
 @SLOW
-@given(PLAIN)
-def test_a_reply_of_any_shape_about_a_model_is_judged_without_raising(value):
-    verdicts = ps4_keras.build_model.judge_model(Answering({"value": value}), 2)
+@given(REPLIES)
+def test_a_reply_of_any_shape_about_a_model_is_judged_without_raising(reply):
+    verdicts = ps4_keras.build_model.judge_model(Answering(reply), 2)
     assert all(isinstance(message, str) for message in verdicts.values())
+
+
+@SLOW
+@given(REPLIES)
+def test_any_reply_to_the_callback_and_training_requests_is_judged_without_raising(reply):
+    for test in (ps4_keras.early_stopping, ps4_keras.train):
+        for case in test.cases():
+            assert isinstance(test.judge(Answering(reply), None, case), str)

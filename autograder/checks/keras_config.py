@@ -48,7 +48,7 @@ USE_INSTEAD = ("use keras.Sequential (or keras.Input and keras.Model) with keras
 
 def model_problem(config) -> str | None:
     """What makes a serialised model unfit to rebuild, or None."""
-    if not isinstance(config, dict) or config.get("class_name") not in MODELS:
+    if not isinstance(config, dict) or _name(config.get("class_name")) not in MODELS:
         kind = config.get("class_name") if isinstance(config, dict) else type(config).__name__
         return "the model is a %s, not a Keras Sequential or functional model: %s" % (
             _text(kind), USE_INSTEAD)
@@ -90,25 +90,26 @@ def classes_problem(node, depth=0) -> str | None:
 
 
 def _class_problem(node) -> str | None:
-    kind, module = node.get("class_name"), node.get("module")
+    kind, module = _name(node.get("class_name")), node.get("module")
     registered = node.get("registered_name")
     if kind not in ALLOWED:
-        return "%s is not one of Keras's own classes that the grader rebuilds: %s" % (_text(kind), USE_INSTEAD)
+        return "%s is not one of Keras's own classes that the grader rebuilds: %s" % (
+            _text(node.get("class_name")), USE_INSTEAD)
     if kind == "function":
-        if module != "builtins" or node.get("config") not in FUNCTIONS:
+        if _name(module) != "builtins" or _name(node.get("config")) not in FUNCTIONS:
             return "the function %s is not one of Keras's own losses, metrics or activations: %s" % (
                 _text(node.get("config")), USE_INSTEAD)
         return None
     if module is not None and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
         return "%s comes from the module %s, not from Keras: %s" % (kind, _text(module), USE_INSTEAD)
-    if registered not in (None, kind):
+    if registered is not None and _name(registered) != kind:
         return "%s is registered as %s, a class of your own: %s" % (kind, _text(registered), USE_INSTEAD)
     return None
 
 
 def layer_problem(layer) -> str | None:
     """A layer entry of the model's config, checked for what building it would take."""
-    if not isinstance(layer, dict) or layer.get("class_name") not in LAYERS:
+    if not isinstance(layer, dict) or _name(layer.get("class_name")) not in LAYERS:
         return "a layer of the model is not one the grader rebuilds: %s" % USE_INSTEAD
     config = layer.get("config")
     if not isinstance(config, dict):
@@ -182,7 +183,7 @@ def callback_problem(settings) -> str | None:
         "patience": lambda v: _count(v) and 0 <= v <= 1000,
         "restore_best_weights": lambda v: type(v) is bool,
         "min_delta": lambda v: _number(v) and abs(v) < 1e6,
-        "mode": lambda v: v in ("auto", "min", "max"),
+        "mode": lambda v: _name(v) in ("auto", "min", "max"),
         "baseline": lambda v: v is None or (_number(v) and abs(v) < 1e6),
         "start_from_epoch": lambda v: _count(v) and 0 <= v <= 1000,
     }
@@ -190,6 +191,11 @@ def callback_problem(settings) -> str | None:
         if not fits(settings.get(name)):
             return "the callback's %s is %s, not a value EarlyStopping accepts" % (name, _text(settings.get(name)))
     return None
+
+
+def _name(value) -> str | None:
+    """A class or function name as a string, or None (it may be anything, even unhashable)."""
+    return value if isinstance(value, str) else None
 
 
 def _count(value) -> bool:

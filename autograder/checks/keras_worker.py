@@ -51,6 +51,7 @@ class KerasWorker:
         self._lock = threading.Lock()
         self._process = self._socket = None
         self._ready = False
+        self._closed = False
 
     def start(self) -> None:
         """Start the process now, without waiting for its imports."""
@@ -72,14 +73,26 @@ class KerasWorker:
                         % self.request_seconds}
             except (framing.ConnectionEnded, framing.TooLarge, wire.Malformed, OSError):
                 how = self._stop()
+                self._refuse_if_closed()
                 return {"error": "the grader's Keras worker %s on it, most likely out of its %d MB of "
                         "memory (it was restarted)" % (how, self.memory_mb)}
 
     def close(self) -> None:
+        """Stop the worker for good, at once: a request in progress then fails as the
+        grader's fault (the batch was stopped), not as the student's."""
+        self._closed = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
         with self._lock:
             self._stop()
 
+    def _refuse_if_closed(self):
+        if self._closed:
+            raise KerasWorkerUnavailable("the Keras worker was stopped")
+
     def _start_if_needed(self):
+        self._refuse_if_closed()
         if self._process is not None and self._process.poll() is None:
             return
         self._stop()
@@ -160,9 +173,12 @@ def judge_in_this_process() -> None:
 
 @atexit.register
 def close_shared() -> None:
+    """Stop this process's worker; the next `shared()` makes a new one."""
+    global _shared
     with _shared_lock:
         if _shared is not None:
             _shared.close()
+        _shared = None
 
 
 # --- the worker process ---------------------------------------------------------------

@@ -161,9 +161,8 @@ class ModelTest(Test):
     def judge_model(self, student, dim) -> dict:
         served = student.request("serialise_model", function=self.function, args=[dim], seed=0)
         value = served.get("value")
-        if served.get("error") or not isinstance(value, dict):
-            message = Outcome(error=served.get("error")).error_text() if served.get("error") else \
-                "the model could not be read back from your process"
+        if _error_of(served) or not isinstance(value, dict):
+            message = _error_of(served) or "the model could not be read back from your process"
             return {aspect: message for aspect, _ in ASPECTS}
         x = np.random.default_rng(dim).normal(size=(2000, dim))
         rebuilt = keras_worker.shared().request(
@@ -195,6 +194,12 @@ class ModelTest(Test):
         return None if problem is None else "its Dropout layer in training: " + problem
 
 
+def _error_of(answer) -> str | None:
+    """What the student's code raised, in words, or None when it answered."""
+    outcome = Outcome.from_response(answer)
+    return outcome.error_text() if outcome.error else None
+
+
 def _failed(case, message):
     label = case.label if case.public else "hidden case: " + case.label
     return CaseResult(label=label, passed=not message, message=message or "", public=case.public)
@@ -221,8 +226,8 @@ class CallbackTest(Test):
 
     def judge(self, student, reference, case):
         answer = student.request("report_callback", function=self.function, args=[], kwargs=case.kwargs)
-        if answer.get("error"):
-            return Outcome(error=answer["error"]).error_text()
+        if _error_of(answer):
+            return _error_of(answer)
         reported = answer.get("value")
         if not isinstance(reported, dict) or reported.get("is_early_stopping") is not True:
             kind = reported.get("class") if isinstance(reported, dict) else None
@@ -297,8 +302,8 @@ class TrainTest(Test):
         initial = _initial_weights(case.expected["seed"])
         answer = student.request("train_reference_model", function=self.function, x=x, y=y,
                                  weights=initial, kwargs=case.kwargs, seed=0)
-        if answer.get("error"):
-            return Outcome(error=answer["error"]).error_text()
+        if _error_of(answer):
+            return _error_of(answer)
         trained = answer.get("value")
         if not isinstance(trained, dict):
             return "what train returned could not be read back from your process"
@@ -364,6 +369,7 @@ def _dense_weights(weights, inputs):
 
 
 def _params_problems(params, n, expected):
+    params = {key: value for key, value in params.items() if type(value) in (int, str, type(None))}
     problems = []
     steps = math.ceil(round(n * 0.8) / expected["batch_size"])
     if params.get("steps") != steps:
