@@ -348,9 +348,10 @@ def _series(history, key):
     values = history.get(key)
     if key not in history:
         return None, "no %s in the History: fit with validation_split=0.2" % key
-    if not isinstance(values, list) or not values:
-        return None, "the History's %s is %s, not a list of one value per epoch" % (
-            key, "empty" if values == [] else "a %s" % type(values).__name__)
+    if not isinstance(values, list):
+        return None, "the History's %s is a %s, not a list of one value per epoch" % (key, type(values).__name__)
+    if not values:
+        return None, "the History's %s is empty: it should hold one value per epoch" % key
     if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
         return None, "the History's %s holds values that are not finite numbers" % key
     return [float(v) for v in values], None
