@@ -27,9 +27,8 @@ from autograder.sandbox.in_process import InProcessStudent
 from autograder.sandbox.student import ProcessLost, Student
 from check_helpers import reference_of, student as namespace_of
 
-# Tests whose judging is being rebuilt (issue 14: the Keras checks verify instead of
-# believe). Their requests are not `call`s and need Keras; a name taken off this list
-# puts that test under the properties below unchanged.
+# The Keras tests' judging needs the trusted Keras worker: tests/test_keras_worker.py
+# feeds it every kind of wire value instead.
 JUDGED_ELSEWHERE = {("ps4_keras", "build_model"), ("ps4_keras", "early_stopping"), ("ps4_keras", "train")}
 
 TESTS = [(name, test) for name in checks.names() for test in checks.tests_for(name)
