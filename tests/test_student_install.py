@@ -19,7 +19,7 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder import commands
+from autograder import checks, commands
 from autograder.authoring import release
 from autograder.course import Course
 from autograder.notebooks import cells as notebooks
@@ -165,7 +165,8 @@ def students_folder(work, venv):
     right["relu"] = ("import importlib.util, sys\n"
                      "assert sys.prefix == %r, sys.prefix\n"
                      "assert importlib.util.find_spec('solutions') is None\n" % str(venv)) + right["relu"]
-    wrong = with_mistake(right, "neuron", "inputs @ weights + bias", "inputs @ weights")
+    mistake = checks.declaration("ps1_forward").mistake
+    wrong = with_mistake(right, mistake.function, mistake.right, mistake.wrong)
     ps1 = notebooks.read(os.path.join(course, "release", "ps1_forward", "ps1_forward.ipynb"))
     nbformat.write(filled(ps1, right), str(folder / "ps1_forward.ipynb"))
     nbformat.write(filled(ps1, wrong), str(folder / "wrong.ipynb"))
@@ -198,16 +199,16 @@ def test_the_student_install_alone_runs_released_notebooks_and_check(tmp_path):
         # check runs the test cells in this environment's kernel.
         done = run(["python", "-m", "autograder", "check", "ps1_forward.ipynb"], cwd=folder, env=environment)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert done.stdout.startswith("ps1_forward.ipynb: 5 of 5 functions pass their public tests"), done.stdout
+        assert done.stdout.startswith("ps1_forward.ipynb: 6 of 6 functions pass their public tests"), done.stdout
         done = run(["python", "-m", "autograder", "check", "wrong.ipynb"], cwd=folder, env=environment)
         assert done.returncode == 1, done.stdout + done.stderr
-        assert "\u2717 neuron: 1 of 2 cases passed" in done.stdout and "the bias is missing" in done.stdout
+        assert "\u2717 init_layers: 2 of 4 cases passed" in done.stdout and "you used the variance" in done.stdout
 
         # ps4 as handed out: its setup imports Keras, and every test cell runs (and fails
         # on the stubs, with the stub's message).
         done = run(["python", "-m", "autograder", "check", "ps4_keras.ipynb"], cwd=folder, env=environment)
         assert done.returncode == 1, done.stdout + done.stderr
-        assert re.match(r"ps4_keras\.ipynb: 0 of 5 functions pass", done.stdout), done.stdout
+        assert re.match(r"ps4_keras\.ipynb: 0 of \d+ functions pass", done.stdout), done.stdout
         assert "note:" not in done.stdout and done.stdout.count("not implemented yet") >= 5, done.stdout
     finally:
         shutil.rmtree(venv, ignore_errors=True)  # 2 GB, TensorFlow's mostly
