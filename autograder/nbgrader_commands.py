@@ -43,7 +43,8 @@ def nbgrader(course: Course, *args: str, check: bool = True) -> subprocess.Compl
 
 
 def gradebook_scores(course: Course, assignment: str) -> dict:
-    """{student: {grade_id: auto_score}} for `assignment`, as nbgrader recorded it."""
+    """{student: {grade_id: auto_score}} for `assignment`'s autograded cells, as nbgrader
+    recorded them (written answers graded by hand have no auto_score: left out)."""
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SAWarning
     scores = {}
@@ -52,6 +53,8 @@ def gradebook_scores(course: Course, assignment: str) -> dict:
         for submission in gb.assignment_submissions(assignment):
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
+                    if grade.cell.cell_type == "markdown":
+                        continue
                     scores.setdefault(submission.student_id, {})[grade.name] = grade.auto_score
     return scores
 

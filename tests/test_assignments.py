@@ -44,8 +44,12 @@ def test_each_source_notebook_keeps_the_layout_the_graders_rely_on(assignment):
     assert 'tests = Tests("%s", globals())' % assignment in setup[0].source
     parts = cells[1 + len(setup):]
     tests = checks.tests_for(assignment)
-    graded = [cell for cell in parts if cell.kind]
+    graded = [cell for cell in parts if cell.kind in (notebooks.SOLUTION, notebooks.TEST)]
     assert [cell.kind for cell in graded] == [notebooks.SOLUTION, notebooks.TEST] * len(tests)
+    # Written answers graded by hand come after the last test cell, as markdown with points.
+    manual = [cell for cell in parts if cell.kind == notebooks.MANUAL]
+    assert all(cell.index > graded[-1].index and cell.cell_type == "markdown" and cell.points > 0
+               and notebooks.solution_body(cell.source) for cell in manual)
     assert all("nbgrader" not in notebook.cells[cell.index].metadata for cell in parts if not cell.kind)
     for test, solution, test_cell in zip(tests, graded[::2], graded[1::2]):
         task = cells[solution.index - 1]

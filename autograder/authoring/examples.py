@@ -30,9 +30,10 @@ STUDENTS = ("full", "partial", "blank", "cheater", "hanger")
 
 
 def solution_cells(notebook: dict) -> dict:
-    """grade_id -> source of every solution cell."""
+    """grade_id -> source of every solution cell of code (written answers, graded by hand,
+    are markdown: not in here)."""
     return {nbgrader_metadata(cell)["grade_id"]: cell_source(cell) for cell in notebook["cells"]
-            if nbgrader_metadata(cell).get("solution")}
+            if nbgrader_metadata(cell).get("solution") and cell.get("cell_type") == "code"}
 
 
 def filled(released: dict, answers: dict) -> dict:

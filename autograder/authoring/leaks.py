@@ -42,7 +42,7 @@ def course_secrets(sources: dict[str, nbformat.NotebookNode], solutions_dir: str
         for cell in notebooks.cells(notebook):
             if cell.cell_type == "code":
                 given.update(line.strip() for line in notebooks.outside_regions(cell.source))
-            if cell.kind == notebooks.SOLUTION:
+            if cell.kind in (notebooks.SOLUTION, notebooks.MANUAL):
                 origin = "solution cell '%s' of %s" % (cell.name, assignment)
                 found += [Secret(line.strip(), "solution line", origin)
                           for line in notebooks.solution_body(cell.source)]

@@ -5,7 +5,10 @@ nbgrader marks cells in `metadata["nbgrader"]`:
   between `### BEGIN SOLUTION` and `### END SOLUTION` (nbgrader's stub in the release);
 - a *test* cell (`grade: true`, a code cell with `points`) grades it; in the source its
   hidden part sits between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS`;
-- a *setup* cell is locked code that is neither: students get it as written.
+- a *setup* cell is locked code that is neither: students get it as written;
+- a *manual* cell is a markdown cell that is both a solution and graded (`solution:
+  true, grade: true` with `points`): a written answer that staff grade by hand in
+  nbgrader's formgrader. The grader never runs or scores it.
 
 This reads the course's own notebooks (source and release), which are trusted. A
 student's submission goes through `program`, which expects any kind of breakage.
@@ -22,13 +25,13 @@ from .program import cell_source, nbgrader_metadata
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
-SETUP, SOLUTION, TEST = "setup", "solution", "test"
+SETUP, SOLUTION, TEST, MANUAL = "setup", "solution", "test", "manual"
 
 
 @dataclass(frozen=True)
 class Cell:
     index: int  # position in the notebook
-    kind: str  # SETUP, SOLUTION, TEST, or "" for a cell nbgrader does not track
+    kind: str  # SETUP, SOLUTION, TEST, MANUAL, or "" for a cell nbgrader does not track
     name: str  # the grade_id, else the cell's id, else "#<index>"
     cell_type: str  # "code" or "markdown" (or "raw")
     source: str
@@ -59,6 +62,8 @@ class Source:
 
 def _kind_of(cell) -> str:
     meta = nbgrader_metadata(cell)
+    if meta.get("solution") and meta.get("grade") and cell.cell_type == "markdown":
+        return MANUAL
     if meta.get("solution"):
         return SOLUTION
     if meta.get("grade") and cell.cell_type == "code":
@@ -87,6 +92,11 @@ def setup_cells(notebook) -> list[Cell]:
 def solution_cells(notebook) -> dict[str, Cell]:
     """The solution cells by grade_id, in notebook order."""
     return {cell.name: cell for cell in cells(notebook) if cell.kind == SOLUTION}
+
+
+def manual_cells(notebook) -> dict[str, Cell]:
+    """The written answers staff grade by hand, by grade_id, in notebook order."""
+    return {cell.name: cell for cell in cells(notebook) if cell.kind == MANUAL}
 
 
 def test_cells(notebook) -> dict[str, Cell]:

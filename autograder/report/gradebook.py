@@ -2,7 +2,9 @@
 
 Then `nbgrader export`, `nbgrader generate_feedback` and the formgrader show them: one
 submission per student, an auto_score per graded test cell. A grade an instructor set
-by hand is kept and flagged for review, as nbgrader does.
+by hand is kept and flagged for review, as nbgrader does. Written answers (markdown
+cells graded by hand) get no auto_score: they are flagged as needing a manual grade
+until staff give one in the formgrader, and nbgrader adds both kinds to the total.
 """
 from __future__ import annotations
 
@@ -90,6 +92,10 @@ def _write(course, assignment, results, timestamps):
                 grade = grades.get((student, grade_id)) or gb.find_grade(grade_id, assignment, assignment, student)
                 grade.auto_score = test.score
                 grade.needs_manual_grade = grade.manual_score is not None
+        for (student, grade_id), grade in grades.items():
+            # a written answer, graded by hand: it waits for staff until they have graded it
+            if student in results and grade.cell.cell_type == "markdown":
+                grade.needs_manual_grade = grade.manual_score is None
         gb.db.commit()
 
 
