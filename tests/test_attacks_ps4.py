@@ -2,8 +2,8 @@
 
 The class is the honest student, every submission of `attacks_ps4.ATTACKS` and of
 `attacks_ps4.ALTERNATIVES`. The command must finish with exit code 0 and no
-`grader_error`: each attack earns nothing in the tests it attacks and keeps its other
-points; each alternative earns full marks.
+`grader_error`: each attack earns nothing in the tests it attacks (or only the cases
+it does not touch) and keeps its other points; each alternative earns full marks.
 """
 import json
 
@@ -47,5 +47,6 @@ def test_the_class_is_graded_with_exit_code_0_and_no_grader_error(graded):
 def test_each_submission_earns_exactly_its_honest_points(graded, submission):
     tests = graded[1]["students"][submission.name]["tests"]
     earned = {grade_id: test["score"] for grade_id, test in tests.items()}
-    expected = {grade_id: 0 if grade_id in submission.lost else points for grade_id, points in POINTS.items()}
-    assert earned == pytest.approx(expected), {grade_id: tests[grade_id]["message"][:600] for grade_id in tests}
+    expected = {grade_id: 0 if grade_id in submission.lost else submission.earns.get(grade_id, points)
+                for grade_id, points in POINTS.items()}
+    assert earned == pytest.approx(expected, abs=1e-4), {grade_id: tests[grade_id]["message"][:600] for grade_id in tests}

@@ -1,9 +1,12 @@
-"""The ps4_keras checks: dropout by statistics; the model rebuilt on the trusted Keras
-worker and judged by structure and behaviour; early stopping rebuilt there and run on
-scripted losses; train by its History checked against the weights it left.
+"""The ps4_keras checks: dropout by statistics; split_indices by call and compare; the
+classifier rebuilt on the trusted Keras worker and judged by structure and behaviour at
+arguments of the grader's; the experiment re-run on the grader's data, its models
+rebuilt and evaluated on the grader's validation rows.
 
 Every correct form the contract allows earns full marks; every hostile or broken
 answer earns nothing it should not, and none makes the judging raise."""
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -64,159 +67,129 @@ def test_the_zero_fraction_bound_holds_one_in_a_billion():
     assert 2 * np.exp(-2 * 100_000 * tolerance ** 2) == pytest.approx(1e-9)
 
 
-# --- build_model ----------------------------------------------------------------------
+# --- split_indices --------------------------------------------------------------------
 
-def model_with(layers, optimizer=None, loss="binary_crossentropy"):
-    def build_model(input_dim=2):
-        model = keras.Sequential([keras.Input((input_dim,)), *layers()])
-        model.compile(optimizer=optimizer or keras.optimizers.Adam(0.001), loss=loss, metrics=["accuracy"])
-        return model
-    return build_model
+def test_split_in_the_wrong_order_is_named():
+    result = run("split_indices", lambda n, seed, val_fraction=0.2, test_fraction=0.2:
+                 tuple(reversed(REF.split_indices(n, seed, val_fraction, test_fraction))))
+    assert "return (train, val, test), in that order" in failures(result)
 
+
+def test_sizes_truncated_instead_of_rounded_are_named():
+    def split_indices(n, seed, val_fraction=0.2, test_fraction=0.2):
+        REF.split_indices(n, seed, val_fraction, test_fraction)  # validates
+        order = np.random.default_rng(seed).permutation(n)
+        n_test, n_val = int(n * test_fraction), int(n * val_fraction)
+        return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
+    result = run("split_indices", split_indices)
+    assert "round(n * fraction)" in failures(result) and result.score < TESTS["split_indices"].points
+
+
+def test_a_split_written_differently_gets_full_marks():
+    def split_indices(n, seed, val_fraction=0.2, test_fraction=0.2):
+        if not (0 <= val_fraction < 1 and 0 <= test_fraction < 1) or val_fraction + test_fraction >= 1:
+            raise ValueError("fractions must be in [0, 1) and sum to less than 1")
+        order = list(np.random.default_rng(seed).permutation(n))
+        test, rest = np.split(np.array(order, dtype=int), [round(n * test_fraction)])
+        val, train = np.split(rest, [round(n * val_fraction)])
+        return train, val, test
+    assert run("split_indices", split_indices).score == TESTS["split_indices"].points
+
+
+# --- build_classifier -----------------------------------------------------------------
 
 DENSE = keras.layers.Dense
 
 
-def test_dropout_in_the_wrong_place_is_caught():
-    result = run("build_model", model_with(lambda: [DENSE(16, activation="relu"), DENSE(8, activation="relu"),
-                                                    keras.layers.Dropout(0.2), DENSE(1, activation="sigmoid")]))
-    assert "layer 2 should be Dropout" in failures(result) and "right after the first Dense" in failures(result)
-
-
-def test_a_dropout_rate_of_one_half_is_caught():
-    result = run("build_model", model_with(lambda: [DENSE(16, activation="relu"), keras.layers.Dropout(0.5),
-                                                    DENSE(8, activation="relu"), DENSE(1, activation="sigmoid")]))
-    text = failures(result)
-    assert "Dropout rate should be 0.2, got 0.5" in text
-    assert "its Dropout layer in training" in text  # the behaviour shows it too
-
-
-def test_the_wrong_optimizer_and_loss_are_named():
-    result = run("build_model", model_with(lambda: [DENSE(16, activation="relu"), keras.layers.Dropout(0.2),
-                                                    DENSE(8, activation="relu"), DENSE(1, activation="sigmoid")],
-                                           optimizer=keras.optimizers.SGD(0.01), loss="mse"))
-    text = failures(result)
-    assert "optimizer should be Adam, got SGD" in text and "got 'mse'" in text
-    assert result.score == pytest.approx(TESTS["build_model"].points * 10 / 14, abs=1e-4)
-
-
-def test_a_model_built_another_way_gets_full_marks():
-    def build_model(input_dim=2):
-        inputs = keras.Input((input_dim,))
-        model = keras.Sequential()
-        model.add(inputs)
-        for layer in (DENSE(16, activation="relu"), keras.layers.Dropout(rate=0.2), DENSE(8, activation="relu"),
-                      DENSE(1, activation="sigmoid")):
-            model.add(layer)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                      loss=keras.losses.BinaryCrossentropy(), metrics=["accuracy"])
-        return model
-    assert run("build_model", build_model).score == TESTS["build_model"].points
-
-
-def test_the_expected_parameter_count_is_the_lessons():
-    assert sum(keras_model.expected_params(2)) == 193
-
-
-# --- early_stopping and train ---------------------------------------------------------
-
-def test_early_stopping_that_forgets_the_best_weights_is_caught():
-    result = run("early_stopping", lambda patience=5: keras.callbacks.EarlyStopping(patience=patience))
-    assert result.score == 0 and "restore_best_weights should be True" in failures(result)
-    assert "not those of the best epoch 5" in failures(result)
-
-
-def test_training_without_early_stopping_is_caught():
-    def train(model, X, y, epochs=50, batch_size=32):
-        return model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2, verbose=0)
-    result = run("train", train)
-    assert "pass callbacks=[early_stopping()]" in failures(result)
-
-
-def test_training_that_ignores_batch_size_is_caught():
-    def train(model, X, y, epochs=50, batch_size=32):
-        return model.fit(X, y, epochs=epochs, validation_split=0.2, callbacks=[REF.early_stopping()], verbose=0)
-    result = run("train", train)
-    assert "batches per epoch" in failures(result)
-
-
-def training_with(stop):
-    """A `train` that is right except for the EarlyStopping callback it passes."""
-    def train(model, X, y, epochs=50, batch_size=32):
-        return model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
-                         callbacks=[stop], verbose=0)
-    return train
-
-
-def test_training_that_keeps_the_last_weights_is_caught():
-    result = run("train", training_with(keras.callbacks.EarlyStopping(monitor="val_loss", patience=5)))
-    assert "not the best one" in failures(result)
-
-
-def test_training_with_the_wrong_patience_is_caught():
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=2, restore_best_weights=True)
-    result = run("train", training_with(stop))
-    assert "it should stop after 6" in failures(result)
-
-
-def test_training_that_returns_the_model_is_caught():
-    def train(model, X, y, epochs=50, batch_size=32):
-        model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
-                  callbacks=[REF.early_stopping()], verbose=0)
-        return model
-    result = run("train", train)
-    assert result.score == 0 and "not the History that model.fit returns" in failures(result)
-
-
-# --- every correct form of build_model earns full marks -------------------------------
-
-def _compiled(model, optimizer=None, loss="binary_crossentropy", metrics=("accuracy",)):
+def _compiled(model, optimizer=None, loss="sparse_categorical_crossentropy", metrics=("accuracy",)):
     model.compile(optimizer=optimizer or keras.optimizers.Adam(learning_rate=0.001), loss=loss,
                   metrics=list(metrics))
     return model
 
 
-def functional(input_dim=2):
+def classifier_with(layers, **compile_settings):
+    """A build_classifier whose layers after the Input are `layers(n_classes, hidden_units, rate)`."""
+    def build_classifier(input_dim, n_classes, hidden_units=64, dropout_rate=0.0):
+        model = keras.Sequential([keras.Input((input_dim,)), *layers(n_classes, hidden_units, dropout_rate)])
+        return _compiled(model, **compile_settings)
+    return build_classifier
+
+
+def right_layers(n_classes, hidden_units, rate):
+    dropout = [keras.layers.Dropout(rate)] if rate > 0 else []
+    return [DENSE(hidden_units, activation="relu"), *dropout, DENSE(n_classes, activation="softmax")]
+
+
+def test_the_reference_earns_full_marks_and_its_parameter_count_is_the_contracts():
+    assert run("build_classifier", REF.build_classifier).score == TESTS["build_classifier"].points
+    spec = keras_model.classifier_layers(10, 64, 0.0)
+    assert sum(keras_model.expected_params(spec, 64)) == 4810
+
+
+def test_a_dropout_layer_at_rate_zero_is_named():
+    result = run("build_classifier", classifier_with(lambda k, h, rate: [
+        DENSE(h, activation="relu"), keras.layers.Dropout(rate), DENSE(k, activation="softmax")]))
+    assert "a Dropout layer only when dropout_rate is above 0" in failures(result)
+    assert 0 < result.score < TESTS["build_classifier"].points
+
+
+def test_the_wrong_loss_and_optimizer_are_named():
+    result = run("build_classifier", classifier_with(right_layers, optimizer=keras.optimizers.SGD(0.01),
+                                                     loss="categorical_crossentropy"))
+    text = failures(result)
+    assert "optimizer should be Adam, got SGD" in text and "sparse categorical cross-entropy" in text
+
+
+def test_a_fixed_width_ignoring_hidden_units_is_caught():
+    result = run("build_classifier", classifier_with(lambda k, h, rate: right_layers(k, 64, rate)))
+    assert "should be Dense(12, relu)" in failures(result)
+
+
+def test_a_constant_forged_model_fails_at_the_graders_own_arguments():
+    served = grade_request("serialise_model", args=[5, 3])
+    result = TESTS["build_classifier"].run(forged_serialisation(served), REF)
+    assert 0 < result.score < TESTS["build_classifier"].points
+    assert "input should have shape (None, 4)" in failures(result)
+
+
+def functional(input_dim, n_classes, hidden_units=64, dropout_rate=0.0):
     inputs = keras.Input((input_dim,))
-    hidden = keras.layers.Dropout(0.2)(DENSE(16, activation="relu")(inputs))
-    outputs = DENSE(1, activation="sigmoid")(DENSE(8, activation="relu")(hidden))
-    return _compiled(keras.Model(inputs, outputs))
+    hidden = DENSE(hidden_units, activation="relu")(inputs)
+    if dropout_rate:
+        hidden = keras.layers.Dropout(rate=dropout_rate)(hidden)
+    return _compiled(keras.Model(inputs, DENSE(n_classes, activation="softmax")(hidden)))
 
 
-def with_input_shape(input_dim=2):
-    return _compiled(keras.Sequential([DENSE(16, activation="relu", input_shape=(input_dim,)), keras.layers.Dropout(0.2),
-                                       DENSE(8, activation="relu"), DENSE(1, activation="sigmoid")]))
+def with_input_shape(input_dim, n_classes, hidden_units=64, dropout_rate=0.0):
+    model = keras.Sequential()
+    model.add(DENSE(hidden_units, activation="relu", input_shape=(input_dim,)))
+    if dropout_rate > 0:
+        model.add(keras.layers.Dropout(dropout_rate))
+    model.add(DENSE(n_classes, activation="softmax"))
+    return _compiled(model)
 
 
-def with_activation_layers(input_dim=2):
+def with_activation_layers(input_dim, n_classes, hidden_units=64, dropout_rate=0.0):
     act = keras.layers.Activation
-    return _compiled(keras.Sequential([keras.Input((input_dim,)), DENSE(16), act("relu"), keras.layers.Dropout(0.2),
-                                       DENSE(8, activation=None), act("relu"), DENSE(1), act("sigmoid")]))
+    layers = [keras.Input((input_dim,)), DENSE(hidden_units), act("relu")]
+    layers += [keras.layers.Dropout(dropout_rate)] if dropout_rate > 0 else []
+    return _compiled(keras.Sequential(layers + [DENSE(n_classes, activation=None), act("softmax")]))
 
 
-def spelled(optimizer, loss, metrics):
-    def build_model(input_dim=2):
-        return _compiled(keras.Sequential([keras.Input((input_dim,)), DENSE(16, activation="relu"),
-                                           keras.layers.Dropout(0.2), DENSE(8, activation="relu"),
-                                           DENSE(1, activation="sigmoid")]),
-                         optimizer=optimizer, loss=loss, metrics=metrics)
-    return build_model
-
-
-@pytest.mark.parametrize("build_model", [
+@pytest.mark.parametrize("build_classifier", [
     functional, with_input_shape, with_activation_layers,
-    spelled("adam", "bce", ["acc"]),
-    spelled("Adam", "BinaryCrossentropy", ["binary_accuracy"]),
-    spelled(keras.optimizers.Adam(), keras.losses.binary_crossentropy, [keras.metrics.BinaryAccuracy()]),
-    spelled(keras.optimizers.Adam(1e-3), keras.losses.BinaryCrossentropy(), ["accuracy"]),
+    classifier_with(right_layers, optimizer="adam", metrics=["acc"]),
+    classifier_with(right_layers, optimizer="Adam", loss="SparseCategoricalCrossentropy",
+                    metrics=["sparse_categorical_accuracy"]),
+    classifier_with(right_layers, loss=keras.losses.sparse_categorical_crossentropy,
+                    metrics=[keras.metrics.SparseCategoricalAccuracy()]),
+    classifier_with(right_layers, optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.SparseCategoricalCrossentropy()),
 ], ids=["functional", "input_shape", "activation_layers", "short_names", "class_names", "function_and_metric_object",
         "loss_object"])
-def test_every_correct_form_of_the_model_gets_full_marks(build_model):
-    result = run("build_model", build_model)
-    assert result.score == TESTS["build_model"].points, failures(result)
+def test_every_correct_form_of_the_classifier_gets_full_marks(build_classifier):
+    result = run("build_classifier", build_classifier)
+    assert result.score == TESTS["build_classifier"].points, failures(result)
 
-
-# --- hostile or broken models ---------------------------------------------------------
 
 class DenseWithExtraWeight(keras.layers.Dense):
     """A Dense subclass carrying one extra weight (issue 14: it used to crash the judging)."""
@@ -233,134 +206,121 @@ class PassThroughWhileFitting(keras.layers.Dropout):
         return inputs
 
 
-@pytest.mark.parametrize("layer, says", [
-    (DenseWithExtraWeight, "'DenseWithExtraWeight' is not one of Keras's own classes"),
-    (None, "'PassThroughWhileFitting' is not one of Keras's own classes"),
+@pytest.mark.parametrize("layers, says", [
+    (lambda k, h, rate: [DenseWithExtraWeight(h, activation="relu"), DENSE(k, activation="softmax")],
+     "'DenseWithExtraWeight' is not one of Keras's own classes"),
+    (lambda k, h, rate: [DENSE(h, activation="relu"), PassThroughWhileFitting(max(rate, 0.1)),
+                         DENSE(k, activation="softmax")],
+     "'PassThroughWhileFitting' is not one of Keras's own classes"),
 ])
-def test_a_layer_class_of_ones_own_earns_nothing_and_says_what_to_use(layer, says):
-    def build_model(input_dim=2):
-        first = layer(16, activation="relu") if layer else DENSE(16, activation="relu")
-        dropout = keras.layers.Dropout(0.2) if layer else PassThroughWhileFitting(0.2)
-        return _compiled(keras.Sequential([keras.Input((input_dim,)), first, dropout, DENSE(8, activation="relu"),
-                                           DENSE(1, activation="sigmoid")]))
-    result = run("build_model", build_model)
+def test_a_layer_class_of_ones_own_earns_nothing_and_says_what_to_use(layers, says):
+    result = run("build_classifier", classifier_with(layers))
     assert result.score == 0 and says in failures(result) and "keras.layers.Dense" in failures(result)
 
 
 def test_a_model_too_large_to_rebuild_is_refused_before_it_is_built():
-    def build_model(input_dim=2):
-        return _compiled(keras.Sequential([keras.Input((input_dim,)), DENSE(513), DENSE(1, activation="sigmoid")]))
-    result = run("build_model", build_model)
+    result = run("build_classifier", classifier_with(lambda k, h, rate: [DENSE(513), DENSE(k, activation="softmax")]))
     assert result.score == 0 and "1 to 512 units" in failures(result)
 
 
-def forged_serialisation(value):
-    """A namespace whose process answers `serialise_model` with `value` (a forged reply)."""
+def forged_serialisation(value, op="serialise_model"):
+    """A namespace whose process answers `op` with `value` (a forged reply)."""
     class Forger(InProcessStudent):
-        def request(self, op, **params):
-            if op == "serialise_model":
+        def request(self, asked, **params):
+            if asked == op:
                 return value
-            return super().request(op, **params)
+            return super().request(asked, **params)
     return Forger(student(REF))
+
+
+def grade_request(op, args, **functions):
+    return InProcessStudent(student(REF, **functions)).request(op, function="build_classifier", args=args, seed=0)
 
 
 @pytest.mark.parametrize("reply", [
     {"value": {"config": "{\"class_name\": \"Sequential\", \"config\": {\"layers\": \"many\"}}",
                "compile_config": None, "weights": []}},
     {"value": {"config": 7, "compile_config": [1], "weights": "none"}},
-    {"value": {"layers": [{"class": "Dense", "units": 16}], "params": 193}},  # a description, as before
+    {"value": {"layers": [{"class": "Dense", "units": 64}], "params": 4810}},  # a description, as before
     {"value": None}, {"error": "not a dict"}, {},
     {"value": {"config": "[" * 5000 + "]" * 5000, "weights": [np.zeros((2, 2))]}},
 ])
 def test_a_forged_or_malformed_model_earns_nothing_and_never_raises(reply):
-    result = TESTS["build_model"].run(forged_serialisation(reply), REF)
-    assert result.score == 0 and len(result.cases) == 21
+    result = TESTS["build_classifier"].run(forged_serialisation(reply), REF)
+    assert result.score == 0 and len(result.cases) == len(TESTS["build_classifier"].cases())
 
 
-def test_a_constant_forged_model_fails_at_the_graders_own_input_sizes():
-    served = grade_request("serialise_model", build_model=REF.build_model, args=[2])
-    result = TESTS["build_model"].run(forged_serialisation(served), REF)
-    assert 0 < result.score < TESTS["build_model"].points
-    assert "input should have shape (None, 5)" in failures(result)
+# --- run_experiment -------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def honest_experiment():
+    """The reference's experiment on the grader's data, run once for every variant below."""
+    X, y = checks.experiment_data()
+    return REF.run_experiment(X, y, checks.RATES, checks.SEEDS, checks.EPOCHS)
 
 
-def grade_request(op, args, **functions):
-    return InProcessStudent(student(REF, **functions)).request(op, function="build_model", args=args, seed=0)
+def experiment_changed(change):
+    """A run_experiment returning the honest result with `change(rate, entry)` applied."""
+    def run_experiment(X, y, dropout_rates, seeds, epochs):
+        return {rate: change(rate, dict(entry)) for rate, entry in honest_experiment().items()}
+    return run_experiment
 
 
-# --- hostile callbacks ----------------------------------------------------------------
-
-class EarlyStopping:
-    """A plain class that only has the right name and attributes."""
-
-    def __init__(self, patience=5):
-        self.monitor, self.patience, self.restore_best_weights = "val_loss", patience, True
-        self.min_delta, self.mode, self.baseline, self.start_from_epoch = 0, "auto", None, 0
+def test_the_reference_experiment_earns_full_marks():
+    result = run("run_experiment", experiment_changed(lambda rate, entry: entry))
+    assert result.score == TESTS["run_experiment"].points, failures(result)
 
 
-class NeverStops(keras.callbacks.EarlyStopping):
-    def on_epoch_end(self, epoch, logs=None):
-        pass
+def test_accuracies_that_are_not_the_models_are_caught():
+    def inflated(rate, entry):
+        entry["val_accuracy"] = [min(1.0, a + 0.2) for a in entry["val_accuracy"]]
+        entry["mean"], entry["std"] = float(np.mean(entry["val_accuracy"])), float(np.std(entry["val_accuracy"]))
+        return entry
+    result = run("run_experiment", experiment_changed(inflated))
+    assert "the model you returned gets" in failures(result)
+    assert result.score == pytest.approx(TESTS["run_experiment"].points * 4 / 5)
 
 
-@pytest.mark.parametrize("make", [
-    lambda patience=5: EarlyStopping(patience),
-    lambda patience=5: NeverStops(monitor="val_loss", patience=patience, restore_best_weights=True),
-], ids=["plain_class_named_EarlyStopping", "subclass_whose_hook_does_nothing"])
-def test_a_callback_that_is_not_keras_early_stopping_earns_nothing(make):
-    result = run("early_stopping", make)
-    assert result.score == 0 and "return keras.callbacks.EarlyStopping itself" in failures(result)
+def test_the_sample_std_is_named():
+    def sample_std(rate, entry):
+        entry["std"] = float(np.std(entry["val_accuracy"], ddof=1))
+        return entry
+    result = run("run_experiment", experiment_changed(sample_std))
+    assert "population std" in failures(result)
 
 
-def test_early_stopping_is_judged_by_when_it_stops():
-    result = run("early_stopping", lambda patience=5: keras.callbacks.EarlyStopping(
-        monitor="loss", patience=patience, restore_best_weights=True))
-    assert result.score == 0 and "never stopped" in failures(result)
+def test_models_of_another_architecture_are_caught():
+    def other_models(rate, entry):
+        entry["models"] = [REF.build_classifier(64, 10, 32, rate) for _ in entry["models"]]
+        return entry
+    result = run("run_experiment", experiment_changed(other_models))
+    assert "should be Dense(64, relu), got Dense(32, relu)" in failures(result)
+    assert not result.cases[1].passed
 
 
-def test_early_stopping_settings_of_the_wrong_type_are_a_failed_case():
-    class Lying(InProcessStudent):
-        def request(self, op, **params):
-            return {"value": {"class": "EarlyStopping", "is_early_stopping": True,
-                              "settings": {"monitor": "val_loss", "patience": "five", "restore_best_weights": True}}}
-    result = TESTS["early_stopping"].run(Lying({}), REF)
-    assert result.score == 0 and "patience is 'five'" in failures(result)
+def test_untrained_models_with_their_true_accuracies_are_caught():
+    X, y = checks.experiment_data()
+
+    def untrained(rate, entry):
+        models = [REF.build_classifier(64, 10, 64, rate) for _ in checks.SEEDS]
+        accuracies = [keras_model.accuracy(np.asarray(model(checks.validation_rows(X, y, seed)[0])),
+                                           checks.validation_rows(X, y, seed)[1])
+                      for model, seed in zip(models, checks.SEEDS)]
+        return {"val_accuracy": accuracies, "mean": float(np.mean(accuracies)), "std": float(np.std(accuracies)),
+                "models": models}
+    result = run("run_experiment", experiment_changed(untrained))
+    assert "was it fitted?" in failures(result)
 
 
-# --- hostile training -----------------------------------------------------------------
-
-def test_a_train_that_never_fits_and_returns_a_hand_made_history_earns_nothing():
-    def train(model, X, y, epochs=50, batch_size=32):
-        history = keras.callbacks.History()
-        history.history = {"loss": [0.7, 0.6, 0.5, 0.45, 0.4, 0.38, 0.36],
-                           "val_loss": [0.7, 0.71, 0.72, 0.73, 0.74, 0.75, 0.76]}
-        history.params = {"epochs": epochs, "steps": 2, "verbose": 0}
-        return history
-    result = run("train", train)
-    assert result.score == 0 and "not trained" in failures(result)
-
-
-@pytest.mark.parametrize("history", [
-    {"loss": [0.7], "val_loss": []},
-    {"loss": [0.7], "val_loss": ["low"]},
-    {"loss": [0.7], "val_loss": [float("nan")]},
-    {"loss": [0.7, 0.6], "val_loss": [0.7]},
-    {"loss": "decreasing"},
-    None,
-], ids=["empty_val_loss", "string", "nan", "lengths_differ", "not_a_list", "none"])
-def test_a_malformed_history_is_a_failed_case_with_a_message(history):
-    def train(model, X, y, epochs=50, batch_size=32):
-        result = model.fit(X, y, epochs=epochs, batch_size=batch_size, validation_split=0.2,
-                           callbacks=[REF.early_stopping()], verbose=0)
-        result.history = history
-        return result
-    result = run("train", train)
-    assert result.score == 0 and failures(result)
-
-
-def test_a_history_that_disagrees_with_the_weights_left_is_caught():
-    def train(model, X, y, epochs=50, batch_size=32):
-        result = REF.train(model, X, y, epochs, batch_size)
-        result.history["val_loss"] = [v / 2 for v in result.history["val_loss"]]
-        return result
-    assert "the History says" in failures(run("train", train))
+@pytest.mark.parametrize("reply", [
+    {"value": [{"rate": 0.0}]}, {"value": "numbers"}, {},
+    {"value": [{"rate": rate, "val_accuracy": [0.9, 0.9], "mean": 0.9, "std": 0.0, "models": ["x", None]}
+               for rate in checks.RATES]},
+    {"value": [{"rate": rate, "val_accuracy": [0.9, float("nan")], "mean": 0.9, "std": 0.0, "models": [1, 2]}
+               for rate in checks.RATES]},
+    {"value": [{"rate": rate, "val_accuracy": [0.9, 0.9], "mean": 0.9, "std": 0.0,
+                "models": [{"config": 7, "weights": "none"}] * 2} for rate in checks.RATES]},
+])
+def test_a_forged_or_malformed_experiment_earns_nothing_and_never_raises(reply):
+    result = TESTS["run_experiment"].run(forged_serialisation(reply, "serialise_experiment"), REF)
+    assert result.score == 0 and len(result.cases) == 5

@@ -1,9 +1,9 @@
 """The trusted Keras worker: a real process, its limits, and the judging that no data can crash.
 
 A worker that dies or times out on a request answers that request with an error that
-says so and is restarted for the next one. The allow-list, the settings check and the
-judging of a training run are fed every kind of value the wire can carry (Hypothesis)
-and must answer with a result, never an exception.
+says so and is restarted for the next one. The allow-list and the judging of a model
+and of an experiment are fed every kind of value the wire can carry (Hypothesis) and
+must answer with a result, never an exception.
 """
 import json
 
@@ -15,19 +15,31 @@ from hypothesis import strategies as st
 from autograder.checks import keras_config, keras_worker, ps4_keras
 from autograder.sandbox import wire
 
-CALLBACK = {"monitor": "val_loss", "patience": 2, "restore_best_weights": True, "min_delta": 0, "mode": "auto",
-            "baseline": None, "start_from_epoch": 0}
-LOSSES = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9]
+MODEL_CONFIG = None
 
 
-def exercise(worker):
-    return worker.request("exercise_callback", settings=CALLBACK, val_losses=LOSSES)
+def small_model():
+    """A serialised two-layer classifier: what the child sends for a model."""
+    global MODEL_CONFIG
+    if MODEL_CONFIG is None:
+        import keras
+        from autograder.sandbox.inside import handlers
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu"),
+                                  keras.layers.Dense(2, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        MODEL_CONFIG = handlers._serialised(keras, model)
+    return MODEL_CONFIG
 
 
-def test_the_worker_rebuilds_and_runs_a_real_early_stopping():
+def rebuild(worker):
+    return worker.request("rebuild_model", x=np.ones((5, 3)), seed=0, **small_model())
+
+
+def test_the_worker_rebuilds_and_runs_a_model():
     worker = keras_worker.KerasWorker()
     try:
-        assert exercise(worker) == {"value": {"epochs": 4, "weights_of_epoch": 1}}
+        facts = rebuild(worker)["value"]
+        assert facts["params"] == 4 * 4 + 5 * 2 and np.shape(facts["inference"][0]) == (5, 2)
     finally:
         worker.close()
 
@@ -36,10 +48,10 @@ def test_a_worker_out_of_time_fails_that_request_only_and_is_restarted():
     worker = keras_worker.KerasWorker(request_seconds=1e-4)
     try:
         worker.start()
-        answer = exercise(worker)
+        answer = rebuild(worker)
         assert "took longer than" in answer["error"] and "restarted" in answer["error"]
         worker.request_seconds = 60
-        assert exercise(worker)["value"]["epochs"] == 4
+        assert rebuild(worker)["value"]["params"] == 26
     finally:
         worker.close()
 
@@ -49,7 +61,7 @@ def test_a_worker_out_of_memory_fails_that_request_only_and_is_restarted():
     try:
         answer = worker.request("rebuild_model", config="{}", weights=[np.zeros(60_000_000)], x=np.zeros((2, 2)))
         assert "Keras worker" in answer["error"] and "1400 MB" in answer["error"]
-        assert exercise(worker)["value"]["epochs"] == 4
+        assert rebuild(worker)["value"]["params"] == 26
     finally:
         worker.close()
 
@@ -58,7 +70,7 @@ def test_a_closed_worker_is_a_grader_fault_not_a_students_failure():
     worker = keras_worker.KerasWorker()
     worker.close()
     with pytest.raises(keras_worker.KerasWorkerUnavailable):
-        exercise(worker)
+        rebuild(worker)
 
 
 # --- no value can make the judging raise ------------------------------------------------
@@ -84,18 +96,16 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 @given(PLAIN)
 def test_the_allow_list_answers_every_value_with_a_result(value):
     value = wire.decode(wire.encode(wire.to_plain(value)))
-    for judge in (keras_config.model_problem, keras_config.compile_problem, keras_config.callback_problem):
+    for judge in (keras_config.model_problem, keras_config.compile_problem):
         assert judge(value) is None or isinstance(judge(value), str)
 
 
 @FAST
-@given(PLAIN, PLAIN, PLAIN)
-def test_a_training_run_of_any_shape_is_judged_without_raising(history, params, weights):
-    x, y = ps4_keras._rising_validation_data()
-    trained = wire.decode(wire.encode(wire.to_plain({"history": history, "params": params, "weights": weights})))
-    initial = ps4_keras._initial_weights(7)
-    assert all(isinstance(problem, str) for problem in
-               ps4_keras.training_problems(trained, x, y, initial, {"epochs": 50, "batch_size": 32, "stops_early": True}))
+@given(PLAIN)
+def test_an_experiment_of_any_shape_is_read_without_raising(value):
+    value = wire.decode(wire.encode(wire.to_plain(value)))
+    entries, problem = ps4_keras.experiment_entries(value if isinstance(value, list) else [value])
+    assert (entries is None) == isinstance(problem, str)
 
 
 def test_a_config_of_a_class_of_ones_own_is_refused_by_name_before_anything_is_built():
@@ -122,29 +132,18 @@ class Answering:
 
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-@SLOW
-@given(PLAIN, st.booleans())
-def test_a_reply_of_any_shape_about_a_callback_is_judged_without_raising(settings_value, flag):
-    test = ps4_keras.early_stopping
-    for case in test.cases():
-        reply = {"value": {"class": "EarlyStopping", "is_early_stopping": flag, "settings": settings_value}}
-        assert isinstance(test.judge(Answering(reply), None, case), str)
-
-
 REPLIES = st.fixed_dictionaries({}, optional={"value": PLAIN, "error": PLAIN, "warnings": PLAIN})
 
 
 @SLOW
 @given(REPLIES)
 def test_a_reply_of_any_shape_about_a_model_is_judged_without_raising(reply):
-    verdicts = ps4_keras.build_model.judge_model(Answering(reply), 2)
+    verdicts = ps4_keras.build_classifier.judge_model(Answering(reply), (5, 3))
     assert all(isinstance(message, str) for message in verdicts.values())
 
 
 @SLOW
 @given(REPLIES)
-def test_any_reply_to_the_callback_and_training_requests_is_judged_without_raising(reply):
-    for test in (ps4_keras.early_stopping, ps4_keras.train):
-        for case in test.cases():
-            assert isinstance(test.judge(Answering(reply), None, case), str)
+def test_a_reply_of_any_shape_about_an_experiment_is_judged_without_raising(reply):
+    verdicts = ps4_keras.run_experiment.judge_experiment(Answering(reply))
+    assert all(isinstance(message, str) for message in verdicts.values())

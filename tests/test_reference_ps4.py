@@ -109,73 +109,71 @@ def test_standardize_random_and_float32_inputs():
     np.testing.assert_allclose(test_s, (X_test - x64.mean(axis=0)) / std, rtol=1e-13)
 
 
-# --- the Keras model ---------------------------------------------------------------------
+# --- the split, the classifier and the experiment -----------------------------------------
 
-def test_build_model_structure():
-    model = ref.build_model()
-    assert isinstance(model, keras.Sequential)
-    assert model.count_params() == 193
-    layers = model.layers
-    assert [type(layer) for layer in layers] == [keras.layers.Dense, keras.layers.Dropout,
-                                                 keras.layers.Dense, keras.layers.Dense]
-    assert [layers[i].units for i in (0, 2, 3)] == [16, 8, 1]
-    assert [layers[i].activation.__name__ for i in (0, 2, 3)] == ["relu", "relu", "sigmoid"]
-    assert layers[1].rate == 0.2
-    assert [tuple(layer.output.shape) for layer in layers] == [(None, 16), (None, 16), (None, 8), (None, 1)]
-    assert [layer.count_params() for layer in layers] == [48, 0, 136, 9]
-    assert tuple(model.input_shape) == (None, 2)
+def test_split_indices_by_hand():
+    order = np.random.default_rng(0).permutation(10)
+    train, val, test = ref.split_indices(10, 0)
+    np.testing.assert_array_equal(test, order[:2])
+    np.testing.assert_array_equal(val, order[2:4])
+    np.testing.assert_array_equal(train, order[4:])
+    # round, not int: 7 * 0.25 = 1.75 rows is 2
+    train, val, test = ref.split_indices(7, 1, 0.25, 0.25)
+    assert (len(train), len(val), len(test)) == (3, 2, 2)
+    assert sorted(np.concatenate([train, val, test])) == list(range(7))
+
+
+def test_build_classifier_structure():
+    model = ref.build_classifier(64, 10)
+    assert isinstance(model, keras.Sequential) and model.count_params() == 65 * 64 + 65 * 10
+    assert [type(layer) for layer in model.layers] == [keras.layers.Dense, keras.layers.Dense]
+    assert [layer.activation.__name__ for layer in model.layers] == ["relu", "softmax"]
+    with_dropout = ref.build_classifier(4, 3, hidden_units=5, dropout_rate=0.25)
+    assert [type(layer) for layer in with_dropout.layers] == [keras.layers.Dense, keras.layers.Dropout,
+                                                              keras.layers.Dense]
+    assert with_dropout.layers[1].rate == 0.25 and with_dropout.count_params() == 5 * 5 + 6 * 3
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.001, rel=1e-6)  # float32
     config = model.get_compile_config()
-    assert config["loss"] == "binary_crossentropy" and config["metrics"] == ["accuracy"]
-    assert ref.build_model(input_dim=5).count_params() == 5 * 16 + 16 + 136 + 9
+    assert config["loss"] == "sparse_categorical_crossentropy" and config["metrics"] == ["accuracy"]
 
 
-def test_build_model_computes_what_its_layers_say():
-    model = ref.build_model(input_dim=3)
+def test_build_classifier_computes_a_softmax_of_its_layers():
+    model = ref.build_classifier(3, 4, 6, 0.5)
     x = np.random.default_rng(6).normal(size=(10, 3))
-    W1, b1, W2, b2, W3, b3 = (w.astype(np.float64) for w in model.get_weights())
-    h = np.maximum(np.maximum(x @ W1 + b1, 0) @ W2 + b2, 0)  # dropout is the identity
-    expected = 1 / (1 + np.exp(-(h @ W3 + b3)))
+    W1, b1, W2, b2 = (w.astype(np.float64) for w in model.get_weights())
+    logits = np.maximum(x @ W1 + b1, 0) @ W2 + b2  # dropout is the identity at inference
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
     got = keras.ops.convert_to_numpy(model(x, training=False))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)  # Keras computes in float32
 
 
-def test_early_stopping_settings():
-    for patience, callback in ((5, ref.early_stopping()), (2, ref.early_stopping(2))):
-        assert isinstance(callback, keras.callbacks.EarlyStopping)
-        assert callback.monitor == "val_loss"
-        assert callback.patience == patience
-        assert callback.restore_best_weights is True
-
-
-def test_train_stops_early_when_validation_loss_rises():
-    # validation_split takes the LAST 20% of the rows; their labels are the opposite rule,
-    # so the better the model fits the training rows, the worse the validation loss.
-    keras.utils.set_random_seed(0)
-    X = np.random.default_rng(8).uniform(-2.0, 2.0, size=(200, 2))
-    y = (X.sum(axis=1) > 0).astype(float).reshape(-1, 1)
-    y[160:] = 1.0 - y[160:]
-    model = ref.build_model()
-    history = ref.train(model, X, y, epochs=50, batch_size=32)
-    assert isinstance(history, keras.callbacks.History)
-    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history.history)
-    assert history.params["steps"] == 5  # 160 training rows in batches of 32
-    epochs_run = len(history.history["val_loss"])
-    assert epochs_run < 50
-    best = int(np.argmin(history.history["val_loss"]))
-    assert epochs_run == best + 1 + 5  # patience 5
-    # restore_best_weights: the model is left at the best epoch.
-    val_loss = model.evaluate(X[160:], y[160:], batch_size=40, verbose=0)[0]
-    assert val_loss == pytest.approx(min(history.history["val_loss"]), rel=1e-5)
+def test_run_experiment_reports_what_its_models_do():
+    from sklearn.datasets import load_digits
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:800] / 16.0, y[:800]
+    result = ref.run_experiment(X, y, [0.0, 0.5], [0, 1], 3)
+    assert list(result) == [0.0, 0.5]
+    for rate, entry in result.items():
+        assert len(entry["val_accuracy"]) == len(entry["models"]) == 2
+        assert entry["mean"] == pytest.approx(np.mean(entry["val_accuracy"]))
+        assert entry["std"] == pytest.approx(np.std(entry["val_accuracy"]))
+        for seed, accuracy, model in zip([0, 1], entry["val_accuracy"], entry["models"]):
+            train, val, _ = ref.split_indices(len(X), seed)
+            _, X_val, _, _ = ref.standardize(X[train], X[val])
+            _, evaluated = model.evaluate(X_val, y[val], verbose=0)  # Keras's own accuracy, dropout off
+            assert accuracy == pytest.approx(evaluated, abs=1.0 / len(val))
+            assert accuracy > 0.3  # chance is 0.1
 
 
 @pytest.mark.parametrize("call, words", [
-    (lambda: ref.train(ref.build_model(), np.ones((10, 2)), np.ones((10, 1)), batch_size=0), "batch_size"),
-    (lambda: ref.train(ref.build_model(), np.ones((10, 2)), np.ones((10, 1)), epochs=-1), "epochs"),
-    (lambda: ref.train(ref.build_model(), np.ones((10, 2)), np.ones((8, 1))), "rows"),
-    (lambda: ref.build_model(input_dim=0), "input_dim"),
-    (lambda: ref.early_stopping(patience=-1), "patience"),
+    (lambda: ref.split_indices(10, 0, val_fraction=-0.1), "val_fraction"),
+    (lambda: ref.split_indices(10, 0, test_fraction=1.0), "test_fraction"),
+    (lambda: ref.split_indices(10, 0, 0.5, 0.5), "below 1"),
+    (lambda: ref.build_classifier(0, 10), "input_dim"),
+    (lambda: ref.build_classifier(4, 10, dropout_rate=1.0), "dropout_rate"),
+    (lambda: ref.run_experiment(np.ones((10, 2)), np.ones(8), [0.0], [0], 1), "X must be"),
     (lambda: ref.standardize(np.ones((3, 2)), np.ones((3, 3))), "columns"),
     (lambda: ref.standardize(np.ones(3), np.ones(3)), "2-D"),
 ])

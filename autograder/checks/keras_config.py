@@ -27,11 +27,12 @@ PARTS = {
     # optimisers
     "Adam", "AdamW", "SGD", "RMSprop", "Adagrad", "Adamax", "Nadam",
     # metrics
-    "BinaryAccuracy", "Accuracy", "AUC", "Precision", "Recall",
+    "BinaryAccuracy", "Accuracy", "SparseCategoricalAccuracy", "AUC", "Precision", "Recall",
 }
 FUNCTIONS = {
     "binary_crossentropy", "binary_focal_crossentropy", "mean_squared_error", "mean_absolute_error",
     "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge", "binary_accuracy",
+    "sparse_categorical_accuracy",
     "accuracy", "relu", "sigmoid", "linear", "tanh", "softmax", "elu", "selu", "gelu", "silu",
     "swish", "softplus", "softsign", "leaky_relu", "relu6", "hard_sigmoid", "exponential",
 }
@@ -168,29 +169,6 @@ def compile_problem(config) -> str | None:
                                 not all(isinstance(m, (str, dict)) for m in metrics)):
         return "the metrics are not a list of names or Keras metrics: %s" % USE_INSTEAD
     return classes_problem({key: config.get(key) for key in ("optimizer", "loss", "metrics")})
-
-
-CALLBACK_SETTINGS = ("monitor", "patience", "restore_best_weights", "min_delta", "mode", "baseline",
-                     "start_from_epoch")
-
-
-def callback_problem(settings) -> str | None:
-    """The settings an EarlyStopping is rebuilt from, each of the type Keras expects."""
-    if not isinstance(settings, dict):
-        return "the callback's settings could not be read"
-    checks = {
-        "monitor": lambda v: isinstance(v, str) and len(v) <= 100,
-        "patience": lambda v: _count(v) and 0 <= v <= 1000,
-        "restore_best_weights": lambda v: type(v) is bool,
-        "min_delta": lambda v: _number(v) and abs(v) < 1e6,
-        "mode": lambda v: _name(v) in ("auto", "min", "max"),
-        "baseline": lambda v: v is None or (_number(v) and abs(v) < 1e6),
-        "start_from_epoch": lambda v: _count(v) and 0 <= v <= 1000,
-    }
-    for name, fits in checks.items():
-        if not fits(settings.get(name)):
-            return "the callback's %s is %s, not a value EarlyStopping accepts" % (name, _text(settings.get(name)))
-    return None
 
 
 def _name(value) -> str | None:

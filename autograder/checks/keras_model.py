@@ -17,22 +17,29 @@ import numpy as np
 
 from .compare import fmt
 
-# The lesson's model, as the spec states it.
-LAYERS = [("Dense", 16, "relu"), ("Dropout", 0.2, None), ("Dense", 8, "relu"), ("Dense", 1, "sigmoid")]
 LEARNING_RATE = 0.001
-ACCURACY_NAMES = {"accuracy", "acc", "binary_accuracy", "BinaryAccuracy"}
+ACCURACY_NAMES = {"accuracy", "acc", "sparse_categorical_accuracy", "SparseCategoricalAccuracy"}
 # The compiled loss is judged by its value on this probe: any spelling, object or
-# function Keras accepts for binary cross-entropy gives the same number.
-PROBE_TRUE = np.array([[0.0], [1.0], [1.0], [0.0]], dtype=np.float32)
-PROBE_PREDICTED = np.array([[0.1], [0.8], [0.3], [0.6]], dtype=np.float32)
+# function Keras accepts for sparse categorical cross-entropy gives the same number.
+PROBE_TRUE = np.array([0, 2, 1, 2], dtype=np.int32)
+PROBE_PREDICTED = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.25, 0.25], [0.2, 0.7, 0.1]],
+                           dtype=np.float32)
 
 FALSE_FAILURE = 1e-9
 
 
-def expected_params(input_dim: int) -> list[int]:
+def classifier_layers(n_classes: int, hidden_units: int, dropout_rate: float) -> list:
+    """The layers `build_classifier` specifies: (class, units or rate, activation)."""
+    layers = [("Dense", hidden_units, "relu")]
+    if dropout_rate > 0:
+        layers.append(("Dropout", dropout_rate, None))
+    return layers + [("Dense", n_classes, "softmax")]
+
+
+def expected_params(spec: list, input_dim: int) -> list[int]:
     """Parameters per layer: (inputs + 1 bias) * units for Dense, none for Dropout."""
     counts, width = [], input_dim
-    for kind, size, _ in LAYERS:
+    for kind, size, _ in spec:
         if kind == "Dense":
             counts.append((width + 1) * size)
             width = size
@@ -41,9 +48,9 @@ def expected_params(input_dim: int) -> list[int]:
     return counts
 
 
-def expected_output_shapes() -> list[list]:
+def expected_output_shapes(spec: list) -> list[list]:
     shapes, width = [], None
-    for kind, size, _ in LAYERS:
+    for kind, size, _ in spec:
         width = size if kind == "Dense" else width
         shapes.append([None, width])
     return shapes
@@ -58,24 +65,23 @@ def layer_text(layer: dict) -> str:
     return str(kind)
 
 
-def spec_text() -> str:
+def spec_text(spec: list) -> str:
     return " -> ".join("Dense(%d, %s)" % (size, act) if kind == "Dense" else "Dropout(%g)" % size
-                       for kind, size, act in LAYERS)
+                       for kind, size, act in spec)
 
 
-def layers_problem(facts: dict) -> str | None:
+def layers_problem(facts: dict, spec: list) -> str | None:
     """Compare the layer list with the spec, naming the first difference."""
     got = [layer for layer in facts.get("layers", []) if layer.get("class") != "InputLayer"]
     got_text = " -> ".join(layer_text(layer) for layer in got)
-    if len(got) != len(LAYERS):
-        return "expected %d layers %s, got %d: %s" % (len(LAYERS), spec_text(), len(got), got_text)
-    for index, (layer, (kind, size, activation)) in enumerate(zip(got, LAYERS), start=1):
+    if len(got) != len(spec):
+        hint = ""
+        if any(layer.get("class") == "Dropout" for layer in got) != any(kind == "Dropout" for kind, _, _ in spec):
+            hint = " (a Dropout layer only when dropout_rate is above 0)"
+        return "expected %d layers %s, got %d: %s%s" % (len(spec), spec_text(spec), len(got), got_text, hint)
+    for index, (layer, (kind, size, activation)) in enumerate(zip(got, spec), start=1):
         if layer.get("class") != kind:
-            hint = ""
-            if kind == "Dropout" or layer.get("class") == "Dropout":
-                hint = " (Dropout goes right after the first Dense layer)"
-            return "layer %d should be %s, got %s: %s%s" % (
-                index, kind, layer_text(layer), got_text, hint)
+            return "layer %d should be %s, got %s: %s" % (index, kind, layer_text(layer), got_text)
         if kind == "Dense" and (layer.get("units") != size or layer.get("activation") != activation):
             return "layer %d should be Dense(%d, %s), got %s" % (index, size, activation, layer_text(layer))
         if kind == "Dropout" and not math.isclose(layer.get("rate") or -1, size):
@@ -83,10 +89,10 @@ def layers_problem(facts: dict) -> str | None:
     return None
 
 
-def params_problem(facts: dict, input_dim: int) -> str | None:
+def params_problem(facts: dict, spec: list, input_dim: int) -> str | None:
     counts = [layer.get("params") for layer in facts.get("layers", [])
               if layer.get("class") != "InputLayer"]
-    expected = expected_params(input_dim)
+    expected = expected_params(spec, input_dim)
     total = facts.get("params")
     if total != sum(expected) or counts != expected:
         return "expected %d parameters (per layer %s), got %s (per layer %s)" % (
@@ -94,14 +100,14 @@ def params_problem(facts: dict, input_dim: int) -> str | None:
     return None
 
 
-def shapes_problem(facts: dict, input_dim: int) -> str | None:
+def shapes_problem(facts: dict, spec: list, input_dim: int) -> str | None:
     if facts.get("input_shape") != [None, input_dim]:
         return "the input should have shape (None, %d), got %s: start with keras.Input((%d,))" % (
             input_dim, facts.get("input_shape"), input_dim)
     shapes = [layer.get("output_shape") for layer in facts.get("layers", [])
               if layer.get("class") != "InputLayer"]
-    if shapes != expected_output_shapes():
-        return "expected output shapes %s, got %s" % (expected_output_shapes(), shapes)
+    if shapes != expected_output_shapes(spec):
+        return "expected output shapes %s, got %s" % (expected_output_shapes(spec), shapes)
     return None
 
 
@@ -119,22 +125,31 @@ def compile_problem(facts: dict) -> str | None:
 
 def loss_problem(facts: dict) -> str | None:
     value = facts.get("loss_on_probe")
-    expected = binary_cross_entropy(PROBE_TRUE, PROBE_PREDICTED)
+    expected = sparse_cross_entropy(PROBE_TRUE, PROBE_PREDICTED)
     if value is None or not math.isclose(value, expected, rel_tol=1e-4):
-        return ("the loss should be binary cross-entropy ('binary_crossentropy'), got %r (on a probe it "
-                "gives %s, binary cross-entropy %s)" % (facts.get("loss"),
-                                                        fmt(value) if value is not None else "nothing", fmt(expected)))
+        return ("the loss should be sparse categorical cross-entropy ('sparse_categorical_crossentropy': the "
+                "labels are integers), got %r (on a probe it gives %s, sparse categorical cross-entropy %s)"
+                % (facts.get("loss"), fmt(value) if value is not None else "nothing", fmt(expected)))
     metrics = facts.get("metrics") or []
-    if not ACCURACY_NAMES & set(metrics):
+    if not ACCURACY_NAMES & {metric for metric in metrics if isinstance(metric, str)}:
         return "compile with metrics=['accuracy'] (got %s)" % (metrics,)
     return None
 
 
-def binary_cross_entropy(y, p, eps=1e-7) -> float:
-    """Keras's binary cross-entropy (probabilities clipped by its epsilon), in float64."""
-    y = np.asarray(y, dtype=np.float64)
-    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def sparse_cross_entropy(labels, probabilities, eps=1e-7) -> float:
+    """Keras's sparse categorical cross-entropy of probabilities (clipped by its epsilon), in float64."""
+    probabilities = np.clip(np.asarray(probabilities, dtype=np.float64), eps, 1 - eps)
+    picked = probabilities[np.arange(len(labels)), np.asarray(labels)]
+    return float(-np.mean(np.log(picked)))
+
+
+def accuracy(outputs, labels) -> float | None:
+    """The fraction of rows whose largest output is at the row's label, or None when the
+    outputs are not one row of scores per label."""
+    outputs = np.asarray(outputs)
+    if outputs.ndim != 2 or len(outputs) != len(labels) or outputs.shape[1] == 0:
+        return None
+    return float(np.mean(np.argmax(outputs, axis=1) == np.asarray(labels)))
 
 
 # --- behaviour ------------------------------------------------------------------------
@@ -144,7 +159,13 @@ ACTIVATIONS = {
     "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
     "linear": lambda z: z,
     "tanh": np.tanh,
+    "softmax": lambda z: _softmax(z),
 }
+
+
+def _softmax(z):
+    shifted = np.exp(z - z.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def numpy_forward(facts: dict, x: np.ndarray) -> np.ndarray | None:

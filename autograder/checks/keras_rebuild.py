@@ -1,12 +1,11 @@
-"""What the trusted Keras worker computes: models and callbacks rebuilt from plain data, run.
+"""What the trusted Keras worker computes: models rebuilt from plain data, and run.
 
 This runs where no student code runs (the worker process of `keras_worker`, or, for
 a notebook's own test cells, the student's kernel). A student's model arrives as its
 Keras config and weights; it is rebuilt only if `keras_config` accepts the config,
 from Keras's own classes (checked again on the objects built), with `safe_mode=True`,
 and the facts returned about it (layers, parameters, compile settings, outputs) are
-read from that rebuilt model. A callback arrives as its settings and is rebuilt into a
-real `EarlyStopping`, then exercised on validation losses the grader scripted.
+read from that rebuilt model, and it is run on inputs of the grader's.
 
 `answer` never raises: a request it cannot serve is `{"refused": message}` (the
 student's data is unfit) or `{"error": message}` (Keras failed on it).
@@ -164,10 +163,13 @@ def _loss_on_probe(keras, compile_config):
     spec = (compile_config or {}).get("loss")
     if spec is None:
         return None
-    loss = keras.losses.get(spec) if isinstance(spec, (str, dict)) else None
-    if loss is None:
+    try:
+        loss = keras.losses.get(spec) if isinstance(spec, (str, dict)) else None
+        if loss is None:
+            return None
+        return float(np.mean(np.asarray(loss(PROBE_TRUE, PROBE_PREDICTED), dtype=np.float64)))
+    except Exception:  # noqa: BLE001 (a loss of another kind fails on the probe: a wrong loss)
         return None
-    return float(np.mean(np.asarray(loss(PROBE_TRUE, PROBE_PREDICTED), dtype=np.float64)))
 
 
 def _metric_names(compile_config) -> list:
@@ -197,37 +199,4 @@ def behaviour(keras, model, x, seed) -> dict:
     return {"inference": inference, "dropouts": dropouts}
 
 
-# --- callbacks ------------------------------------------------------------------------
-
-def exercise_callback(request) -> dict:
-    """Rebuild an EarlyStopping from its settings and run it on the scripted `val_losses`.
-
-    Each epoch the model's one weight is set to the epoch's number, so the weight left
-    at the end names the epoch whose weights were kept. The training loss keeps falling,
-    so a callback watching anything but val_loss never stops.
-    """
-    import keras
-
-    _clear_now_and_then(keras)
-    settings = request.get("settings")
-    problem = keras_config.callback_problem(settings)
-    if problem:
-        return {"refused": problem}
-    callback = keras.callbacks.EarlyStopping(
-        verbose=0, **{name: settings[name] for name in keras_config.CALLBACK_SETTINGS})
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
-    model.stop_training = False
-    callback.set_model(model)
-    callback.on_train_begin()
-    epochs = 0
-    for epoch, val_loss in enumerate(request["val_losses"]):
-        model.set_weights([np.full((1, 1), epoch, dtype=np.float32)])
-        callback.on_epoch_end(epoch, {"loss": 1.0 / (epoch + 1), "val_loss": float(val_loss)})
-        epochs = epoch + 1
-        if model.stop_training:
-            break
-    callback.on_train_end()
-    return {"value": {"epochs": epochs, "weights_of_epoch": int(round(float(model.get_weights()[0][0, 0])))}}
-
-
-OPERATIONS = {"rebuild_model": rebuild_model, "exercise_callback": exercise_callback}
+OPERATIONS = {"rebuild_model": rebuild_model}

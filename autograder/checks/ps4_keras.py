@@ -1,18 +1,22 @@
-"""ps4_keras: Keras, dropout and overfitting.
+"""ps4_keras (version 2, docs/contracts.md): an experiment on digits.
 
-Points: dropout 3, standardize 2, build_model 4, early_stopping 1, train 3 (13 in all).
-Dropout and standardize are NumPy, judged by call and compare (dropout by statistics,
-see `keras_model.dropout_problem`). Nothing the student's process says about a Keras
-object is taken as fact: the model comes back as its Keras config and weights and is
-rebuilt, allow-listed, and run by the trusted Keras worker (`keras_worker`); the
-callback comes back as its settings and is rebuilt into a real EarlyStopping there and
-run on scripted validation losses; `train` trains a small model of the grader's from
-weights of the grader's, and its History must agree with the weights it left, which
-the grader evaluates itself on the validation rows. That `fit` ran at all cannot be
-verified (see SECURITY.md).
+Points: dropout 3, standardize 2, split_indices 1, build_classifier 3, run_experiment 4
+(13 autograded), plus three written answers of 2 points each that nbgrader's
+formgrader grades by hand (the grader leaves those cells alone).
+
+Dropout, standardize and split_indices are NumPy, judged by call and compare (dropout
+by statistics, see `keras_model.dropout_problem`). Nothing the student's process says
+about a Keras object is taken as fact: a model comes back as its Keras config and
+weights and is rebuilt, allow-listed, and run by the trusted Keras worker
+(`keras_worker`). `build_classifier` is called with arguments of the grader's; the
+experiment is run on digits rows, rates, seeds and an epoch limit of the grader's, and
+every model it returns is rebuilt and evaluated on the validation rows of its seed's
+split, computed here (the grader's own split and standardisation): the accuracies it
+reports must be those. That `fit` ran cannot be verified (see SECURITY.md).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -119,37 +123,119 @@ standardize = FunctionTest(
     ])
 
 
-# --- build_model ----------------------------------------------------------------------
+# --- split_indices --------------------------------------------------------------------
+
+def split_cases():
+    order = np.random.default_rng(3).permutation(100)  # the public case's, written out from the contract
+    return [
+        Case("split_indices(10, 0)", (10, 0), public=True,
+             expected=(np.array([3, 5, 9, 0, 8, 1]), np.array([2, 7]), np.array([4, 6]))),
+        Case("split_indices(100, 3, 0.1, 0.3)", (100, 3, 0.1, 0.3), public=True,
+             expected=(order[40:], order[30:40], order[:30])),
+        Case("val_fraction -0.1", (10, 0, -0.1, 0.2), public=True, raises="ValueError"),
+        Case("the 1797 digits, seed 42", (1797, 42)),
+        Case("split_indices(7, 1, 0.25, 0.25): 1.75 rows round to 2", (7, 1, 0.25, 0.25)),
+        Case("no validation rows", (20, 5, 0.0, 0.5)),
+        Case("test_fraction 1.0", (10, 0, 0.2, 1.0), raises="ValueError"),
+        Case("fractions summing to 1", (10, 0, 0.5, 0.5), raises="ValueError"),
+    ]
+
+
+def _split_reversed(case, reference):
+    if reference is None:
+        return None
+    return tuple(reversed(reference.split_indices(*case.args)))
+
+
+def _split_truncated(case, reference):
+    n, seed, val_fraction, test_fraction = (tuple(case.args) + (0.2, 0.2))[:4]
+    order = np.random.default_rng(seed).permutation(n)
+    n_test, n_val = int(n * test_fraction), int(n * val_fraction)
+    return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
+
+
+split_indices = FunctionTest(
+    "split_indices", 1, split_cases, params=("n", "seed", "val_fraction", "test_fraction"),
+    names=("train", "val", "test"), rtol=0, atol=0,
+    hints=[
+        same_as(_split_reversed, "return (train, val, test), in that order"),
+        same_as(_split_truncated, "round the sizes with round(n * fraction), not int(...)"),
+    ])
+
+
+# --- build_classifier -----------------------------------------------------------------
 
 ASPECTS = [
-    ("layers", "layers %s" % keras_model.spec_text()),
+    ("layers", "its layers"),
     ("params", "parameter counts"),
     ("shapes", "input and output shapes"),
     ("compile", "compiled with Adam(learning_rate=0.001)"),
-    ("loss", "binary cross-entropy loss and accuracy metric"),
+    ("loss", "sparse categorical cross-entropy loss and accuracy metric"),
     ("inference", "at inference it computes what its layers say"),
-    ("dropout", "in training its Dropout zeroes about 20% and rescales the rest"),
+    ("dropout", "in training its Dropout zeroes the rate's share of units and rescales the rest"),
 ]
 
 
-class ModelTest(Test):
-    """Build the student's model at input sizes of the grader's; judge each aspect of the
-    copy the trusted worker rebuilt from its config and weights, as one case."""
+def _full_args(args):
+    """(input_dim, n_classes, hidden_units, dropout_rate) of a call, with the defaults."""
+    return tuple(args) + (64, 0.0)[len(args) - 2:]
 
-    configs = [(2, True), (5, False), (3, False)]  # (input_dim, public)
+
+def judge_rebuilt(student, function, args, x, seed=0):
+    """Build a model with the student's `function(*args)`, rebuild it on the trusted Keras
+    worker and run it on `x`: (facts, None), or (None, what went wrong)."""
+    served = student.request("serialise_model", function=function, args=list(args), seed=seed)
+    if not isinstance(served, dict):
+        return None, "the model could not be read back from your process"
+    value = served.get("value")
+    if _error_of(served) or not isinstance(value, dict):
+        return None, _error_of(served) or "the model could not be read back from your process"
+    return rebuilt_facts(value, x)
+
+
+def rebuilt_facts(value, x, seed=0):
+    """The trusted worker's facts about a serialised model, run on `x`: (facts, None) or (None, why)."""
+    if not isinstance(value, dict):
+        return None, "the model could not be read back from your process"
+    rebuilt = keras_worker.shared().request(
+        "rebuild_model", config=value.get("config"), compile_config=value.get("compile_config"),
+        weights=value.get("weights"), x=x, seed=seed)
+    if "value" not in rebuilt:
+        return None, "the grader could not rebuild your model: %s" % (rebuilt.get("refused") or rebuilt.get("error"))
+    return rebuilt["value"], None
+
+
+def architecture_problem(facts, spec, input_dim) -> str | None:
+    """The first of the rebuilt model's structure and compile settings that differs from `spec`."""
+    return (keras_model.layers_problem(facts, spec) or keras_model.params_problem(facts, spec, input_dim)
+            or keras_model.shapes_problem(facts, spec, input_dim) or keras_model.compile_problem(facts)
+            or keras_model.loss_problem(facts))
+
+
+class ClassifierTest(Test):
+    """Build the student's classifier with arguments of the grader's; judge each aspect of
+    the copy the trusted worker rebuilt from its config and weights, as one case."""
+
+    # (the arguments build_classifier is called with, public)
+    configs = [((5, 3), True), ((4, 6, 12, 0.3), True), ((7, 10, 20, 0.5), False), ((3, 4, 9, 0.0), False)]
 
     def cases(self):
-        return [Case("build_model(%d): %s" % (dim, text), (dim, aspect), public=public)
-                for dim, public in self.configs for aspect, text in ASPECTS]
+        cases = []
+        for args, public in self.configs:
+            call = "build_classifier(%s)" % ", ".join(repr(arg) for arg in args)
+            for aspect, text in ASPECTS:
+                if aspect != "dropout" or _full_args(args)[3] > 0:
+                    cases.append(Case("%s: %s" % (call, text), (args, aspect), public=public))
+        return cases
 
     def run(self, student, reference=None):
         result = TestResult(self.grade_id, self.points, title=self.function)
-        for dim, public in self.configs:
+        for args, public in self.configs:
             if reference is None and not public:
                 continue
-            cases = [case for case in self.cases() if case.args[0] == dim]
+            cases = [case for case in self.cases() if case.args[0] == args]
             try:
-                verdicts = self.judge_model(student, dim)
+                verdicts = self.judge_model(student, args)
             except ProcessLost as lost:
                 result.cases += [_failed(case, lost.message) for case in cases]
                 result.process_failure = lost.status
@@ -158,38 +244,30 @@ class ModelTest(Test):
                 result.cases.append(_failed(case, verdicts[case.args[1]]))
         return result
 
-    def judge_model(self, student, dim) -> dict:
-        served = student.request("serialise_model", function=self.function, args=[dim], seed=0)
-        value = served.get("value")
-        if _error_of(served) or not isinstance(value, dict):
-            message = _error_of(served) or "the model could not be read back from your process"
-            return {aspect: message for aspect, _ in ASPECTS}
-        x = np.random.default_rng(dim).normal(size=(2000, dim))
-        rebuilt = keras_worker.shared().request(
-            "rebuild_model", config=value.get("config"), compile_config=value.get("compile_config"),
-            weights=value.get("weights"), x=x, seed=0)
-        if "value" not in rebuilt:
-            message = "the grader could not rebuild your model: %s" % (rebuilt.get("refused") or rebuilt.get("error"))
-            return {aspect: message for aspect, _ in ASPECTS}
-        facts = rebuilt["value"]
+    def judge_model(self, student, args) -> dict:
+        input_dim, n_classes, hidden_units, rate = _full_args(args)
+        spec = keras_model.classifier_layers(n_classes, hidden_units, rate)
+        x = np.random.default_rng(input_dim).normal(size=(2000, input_dim))
+        facts, problem = judge_rebuilt(student, self.function, args, x)
+        if problem:
+            return {aspect: problem for aspect, _ in ASPECTS}
         return {
-            "layers": keras_model.layers_problem(facts),
-            "params": keras_model.params_problem(facts, dim),
-            "shapes": keras_model.shapes_problem(facts, dim),
+            "layers": keras_model.layers_problem(facts, spec),
+            "params": keras_model.params_problem(facts, spec, input_dim),
+            "shapes": keras_model.shapes_problem(facts, spec, input_dim),
             "compile": keras_model.compile_problem(facts),
             "loss": keras_model.loss_problem(facts),
             "inference": keras_model.inference_problem(facts, x),
-            "dropout": self.dropout_in_place(facts),
+            "dropout": self.dropout_in_place(facts, rate),
         }
 
     @staticmethod
-    def dropout_in_place(facts):
+    def dropout_in_place(facts, rate):
         dropouts = facts["dropouts"]
         if dropouts is None:
-            return "the model could not be run on inputs of the size build_model was given"
+            return "the model could not be run on inputs of the size build_classifier was given"
         if len(dropouts) != 1:
             return "expected one Dropout layer, found %d" % len(dropouts)
-        rate = keras_model.LAYERS[1][1]
         problem = keras_model.dropout_problem(dropouts[0]["input"], dropouts[0]["output"], rate, rtol=1e-5)
         return None if problem is None else "its Dropout layer in training: " + problem
 
@@ -205,209 +283,173 @@ def _failed(case, message):
     return CaseResult(label=label, passed=not message, message=message or "", public=case.public)
 
 
-build_model = ModelTest("build_model", 4)
+build_classifier = ClassifierTest("build_classifier", 3)
 
 
-# --- early_stopping -------------------------------------------------------------------
+# --- run_experiment -------------------------------------------------------------------
 
-# Validation losses best at epoch BEST_EPOCH (0-based), rising after it; the dip before it
-# tells a patience that counts from the wrong epoch.
-VAL_LOSSES = [1.0, 0.9, 0.8, 0.85, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.25]
-BEST_EPOCH = 4
+# The experiment the grader runs: digits rows, rates, seeds and epochs of its own choosing,
+# a bounded amount of fitting (4 models of 3 epochs on 480 training rows: about 8 s).
+ROWS, RATES, SEEDS, EPOCHS = 800, [0.0, 0.4], [3, 17], 3
+# A reported accuracy may differ from the grader's by one validation row: the student's
+# process and the trusted worker round float32 sums differently, which can flip a near tie.
+MEAN_STD_ATOL = 1e-6
+# Chance on ten classes is 0.1; the reference's models get 0.55 to 0.77 here.
+TRAINED_ACCURACY = 0.3
 
-
-class CallbackTest(Test):
-    """The student's EarlyStopping, rebuilt on the trusted side from its settings and run
-    on scripted validation losses: when does it stop, which weights does it keep?"""
-
-    def cases(self):
-        return [Case("early_stopping()", (), public=True, expected=5),
-                Case("early_stopping(patience=3)", (), kwargs={"patience": 3}, expected=3)]
-
-    def judge(self, student, reference, case):
-        answer = student.request("report_callback", function=self.function, args=[], kwargs=case.kwargs)
-        if _error_of(answer):
-            return _error_of(answer)
-        reported = answer.get("value")
-        if not isinstance(reported, dict) or reported.get("is_early_stopping") is not True:
-            kind = reported.get("class") if isinstance(reported, dict) else None
-            return ("return keras.callbacks.EarlyStopping itself, got %s: a class of your own, or a "
-                    "subclass, is not what Keras's EarlyStopping does" % (kind if isinstance(kind, str) else "something else"))
-        exercised = keras_worker.shared().request("exercise_callback", settings=reported.get("settings"),
-                                                  val_losses=VAL_LOSSES)
-        if "value" not in exercised:
-            return "the grader could not rebuild your callback: %s" % (exercised.get("refused") or exercised.get("error"))
-        return self.stopping_problem(exercised["value"], case.expected)
-
-    @staticmethod
-    def stopping_problem(run, patience):
-        epochs = BEST_EPOCH + patience + 1
-        if run["epochs"] == len(VAL_LOSSES):
-            return ("on validation losses best at epoch %d and rising after it, it never stopped: "
-                    "watch monitor='val_loss' with patience=%d" % (BEST_EPOCH + 1, patience))
-        if run["epochs"] != epochs:
-            return ("on validation losses best at epoch %d and rising after it, it stopped after %d "
-                    "epochs; with patience=%d it should stop after %d" % (BEST_EPOCH + 1, run["epochs"], patience, epochs))
-        if run["weights_of_epoch"] != BEST_EPOCH:
-            return ("it kept the weights of epoch %d, not those of the best epoch %d: "
-                    "restore_best_weights should be True" % (run["weights_of_epoch"] + 1, BEST_EPOCH + 1))
-        return None
+EXPERIMENT_ASPECTS = [
+    ("entries", "one entry per rate with val_accuracy, mean, std and a model per seed"),
+    ("architecture", "every model is build_classifier(64, 10, 64, rate) (rebuilt by the grader)"),
+    ("accuracies", "each reported val_accuracy is the model's accuracy on its seed's validation rows"),
+    ("summary", "mean and std (population) are those of the accuracies"),
+    ("trained", "every model was trained (accuracy well above chance)"),
+]
 
 
-early_stopping = CallbackTest("early_stopping", 1)
+@functools.lru_cache(maxsize=1)
+def experiment_data():
+    """The grader's rows of digits, scaled by 1/16, and their labels."""
+    from sklearn.datasets import load_digits
+    X, y = load_digits(return_X_y=True)
+    rows = np.sort(np.random.default_rng(2026).permutation(len(X))[:ROWS])
+    return X[rows] / 16.0, y[rows].astype(np.int64)
 
 
-# --- train ----------------------------------------------------------------------------
-
-def _rising_validation_data(n=40, seed=0):
-    """Learnable training rows, then validation rows labelled the opposite way: the better
-    the model fits, the worse its validation loss, so early stopping must kick in."""
-    x = np.random.default_rng(seed).normal(size=(n, 2))
-    y = (x[:, 0] + x[:, 1] > 0).astype(float)
-    split = int(n * 0.8)
-    y[split:] = 1.0 - y[split:]
-    return x, y.reshape(-1, 1)
-
-
-def _learnable_data(n=40, seed=1):
-    x = np.random.default_rng(seed).normal(size=(n, 2))
-    return x, (x[:, 0] - x[:, 1] > 0).astype(float).reshape(-1, 1)
+def validation_rows(X, y, seed):
+    """The grader's own split (docs/contracts.md) and standardisation: (X_val, y_val)."""
+    n = len(X)
+    order = np.random.default_rng(seed).permutation(n)
+    n_test, n_val = round(n * 0.2), round(n * 0.2)
+    train, val = order[n_test + n_val:], order[n_test:n_test + n_val]
+    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
+    scale = np.where(std == 0, 1.0, std)
+    return (X[val] - mean) / scale, y[val]
 
 
-def _initial_weights(seed):
-    """The weights the grader's small model starts from (a kernel (2, 1), a bias (1,))."""
-    return [np.random.default_rng(seed).normal(0.0, 0.5, size=(2, 1)), np.zeros(1)]
-
-
-# How closely the returned weights, evaluated here on the validation rows, must reproduce
-# the History's val_loss: Keras computes it in float32, this in float64.
-VAL_LOSS_RTOL, VAL_LOSS_ATOL = 1e-3, 1e-4
-
-
-class TrainTest(Test):
-    """Hand the student's `train` a small model with weights of the grader's; verify the
-    History it returns against the weights it leaves, evaluated on the trusted side."""
+class ExperimentTest(Test):
+    """Run the student's experiment once, on the grader's data, rates, seeds and epochs;
+    rebuild every returned model on the trusted worker and evaluate it on its seed's
+    validation rows; judge each aspect as one case."""
 
     def cases(self):
-        return [
-            Case("train(model, X, y) with defaults on data that overfits", _rising_validation_data(),
-                 public=True, expected={"epochs": 50, "batch_size": 32, "stops_early": True, "seed": 7}),
-            Case("train(model, X, y, epochs=1, batch_size=16)", _learnable_data(),
-                 kwargs={"epochs": 1, "batch_size": 16},
-                 expected={"epochs": 1, "batch_size": 16, "stops_early": False, "seed": 8}),
-        ]
+        call = "run_experiment(%d digits, %s, %s, %d)" % (ROWS, RATES, SEEDS, EPOCHS)
+        return [Case("%s: %s" % (call, text), (aspect,), public=True) for aspect, text in EXPERIMENT_ASPECTS]
 
-    def judge(self, student, reference, case):
-        x, y = case.args
-        initial = _initial_weights(case.expected["seed"])
-        answer = student.request("train_reference_model", function=self.function, x=x, y=y,
-                                 weights=initial, kwargs=case.kwargs, seed=0)
-        if _error_of(answer):
-            return _error_of(answer)
-        trained = answer.get("value")
-        if not isinstance(trained, dict):
-            return "what train returned could not be read back from your process"
-        return "; ".join(training_problems(trained, x, y, initial, case.expected)) or None
+    def run(self, student, reference=None):
+        result = TestResult(self.grade_id, self.points, title=self.function)
+        try:
+            verdicts = self.judge_experiment(student)
+        except ProcessLost as lost:
+            result.cases = [_failed(case, lost.message) for case in self.cases()]
+            result.process_failure = lost.status
+            return result
+        result.cases = [_failed(case, verdicts[case.args[0]]) for case in self.cases()]
+        return result
 
-
-def training_problems(trained, x, y, initial, expected) -> list[str]:
-    """What is wrong with a training run, judged from its History and the weights it left."""
-    history, params = trained.get("history"), trained.get("params")
-    losses, problem = _series(history, "loss")
-    val_losses, val_problem = _series(history, "val_loss")
-    if problem or val_problem:
-        return [problem or val_problem]
-    if len(losses) != len(val_losses):
-        return ["the History holds %d losses but %d val_losses" % (len(losses), len(val_losses))]
-    weights = _dense_weights(trained.get("weights"), x.shape[1])
-    if weights is None:
-        return ["the model's weights after train could not be read (expected a kernel (%d, 1) and a bias (1,))"
-                % x.shape[1]]
-    problems = _params_problems(params if isinstance(params, dict) else {}, len(x), expected)
-    best = int(np.argmin(val_losses))
-    stopped_early = len(val_losses) < expected["epochs"]
-    if expected["stops_early"] and not stopped_early:
-        problems.append("training ran all %d epochs although validation loss rose: "
-                        "pass callbacks=[early_stopping()]" % len(val_losses))
-    elif expected["stops_early"] and len(val_losses) != best + 5 + 1:
-        problems.append("training stopped after %d epochs; with patience 5 and the best epoch %d "
-                        "it should stop after %d" % (len(val_losses), best + 1, best + 6))
-    elif not expected["stops_early"] and len(val_losses) != expected["epochs"]:
-        problems.append("ran %d epochs, expected %d" % (len(val_losses), expected["epochs"]))
-    if all(np.array_equal(w, np.asarray(i, dtype=np.float32)) for w, i in zip(weights, initial)):
-        return problems + ["the model was not trained: its weights are still the ones it was given"]
-    if len(losses) > 1 and not losses[-1] < losses[0]:
-        problems.append("the training loss did not decrease (%s, then %s)" % (fmt(losses[0]), fmt(losses[-1])))
-    return problems + _weights_problems(weights, x, y, val_losses, best if stopped_early else -1)
-
-
-def _series(history, key):
-    """history[key] as a non-empty list of finite floats, or a message."""
-    if not isinstance(history, dict):
-        return None, "train should return the History that model.fit returns; its .history could not be read"
-    values = history.get(key)
-    if key not in history:
-        return None, "no %s in the History: fit with validation_split=0.2" % key
-    if not isinstance(values, list):
-        return None, "the History's %s is a %s, not a list of one value per epoch" % (key, type(values).__name__)
-    if not values:
-        return None, "the History's %s is empty: it should hold one value per epoch" % key
-    if not all(type(v) in (int, float) and math.isfinite(v) for v in values):
-        return None, "the History's %s holds values that are not finite numbers" % key
-    return [float(v) for v in values], None
+    def judge_experiment(self, student) -> dict:
+        X, y = experiment_data()
+        answer = student.request("serialise_experiment", function=self.function,
+                                 args=[X, y, list(RATES), list(SEEDS), EPOCHS])
+        if not isinstance(answer, dict) or _error_of(answer) or not isinstance(answer.get("value"), list):
+            message = (_error_of(answer) if isinstance(answer, dict) else None) or \
+                "what run_experiment returned could not be read back from your process"
+            return {aspect: message for aspect, _ in EXPERIMENT_ASPECTS}
+        entries, problem = experiment_entries(answer["value"])
+        if problem:
+            return {aspect: problem for aspect, _ in EXPERIMENT_ASPECTS}
+        architecture, unverified, accuracies, trained = [], [], [], []
+        for rate, entry in zip(RATES, entries):
+            spec = keras_model.classifier_layers(10, 64, rate)
+            for seed, reported, model in zip(SEEDS, entry["val_accuracy"], entry["models"]):
+                where = "rate %g, seed %d: " % (rate, seed)
+                x_val, y_val = validation_rows(X, y, seed)
+                if isinstance(model, str):
+                    unverified.append(where + "the model is " + model)
+                    continue
+                facts, problem = rebuilt_facts(model, x_val)
+                problem = problem or keras_model.inference_problem(facts, x_val)
+                if problem:
+                    unverified.append(where + problem)
+                    continue
+                problem = architecture_problem(facts, spec, X.shape[1])
+                if problem:
+                    architecture.append(where + problem)
+                ours = keras_model.accuracy(facts["inference"][0], y_val)
+                if ours is None:
+                    unverified.append(where + "the model does not give one row of %d scores per digit" % 10)
+                    continue
+                if not abs(reported - ours) <= 1.0 / len(y_val) + 1e-9:
+                    accuracies.append(where + "you report a validation accuracy of %s, the model you returned "
+                                      "gets %s on that seed's validation rows (standardised with its training "
+                                      "rows' statistics, dropout off)" % (fmt(reported), fmt(ours)))
+                if ours < TRAINED_ACCURACY:
+                    trained.append(where + "the model gets %s on the validation rows, about chance (0.1): "
+                                   "was it fitted?" % fmt(ours))
+        if unverified:
+            # Numbers without models the grader can run are numbers written down: they earn nothing.
+            message = "the grader could not check your experiment with the models it returned: " + \
+                "; ".join(unverified[:3])
+            return {aspect: message for aspect, _ in EXPERIMENT_ASPECTS}
+        return {"entries": None, "architecture": "; ".join(architecture[:3]) or None,
+                "accuracies": "; ".join(accuracies[:3]) or None, "summary": summary_problem(entries),
+                "trained": "; ".join(trained[:3]) or None}
 
 
-def _dense_weights(weights, inputs):
-    """The returned [kernel (inputs, 1), bias (1,)] as float32 arrays, or None."""
-    if not isinstance(weights, list) or len(weights) != 2 or not all(isinstance(w, np.ndarray) for w in weights):
-        return None
-    kernel, bias = weights
-    if kernel.shape != (inputs, 1) or bias.shape != (1,) or kernel.dtype.kind != "f" or bias.dtype.kind != "f":
-        return None
-    if not (np.isfinite(kernel).all() and np.isfinite(bias).all()):
-        return None
-    return [kernel.astype(np.float32), bias.astype(np.float32)]
+def experiment_entries(value):
+    """The entries for the grader's rates, in its order, each with val_accuracy (finite
+    floats), mean, std and models, one per seed: (entries, None) or (None, why)."""
+    by_rate = {}
+    for entry in value:
+        rate = entry.get("rate") if isinstance(entry, dict) else None
+        if type(rate) in (int, float) and math.isfinite(rate):
+            by_rate.setdefault(float(rate), entry)
+    found = []
+    for rate in RATES:
+        entry = by_rate.get(float(rate))
+        if entry is None:
+            return None, ("no entry for the rate %g: return a dict keyed by each rate of dropout_rates "
+                          "(got the keys %s)" % (rate, sorted(by_rate)))
+        for key in ("val_accuracy", "mean", "std", "models"):
+            if key not in entry or entry[key] is None:
+                return None, "the entry of rate %g has no %r (or it could not be read)" % (rate, key)
+        accuracies, models = entry["val_accuracy"], entry["models"]
+        if not isinstance(accuracies, list) or len(accuracies) != len(SEEDS) or \
+                not all(type(a) in (int, float) and math.isfinite(a) for a in accuracies):
+            return None, "the val_accuracy of rate %g should be %d numbers, one per seed, got %s" % (
+                rate, len(SEEDS), describe(accuracies))
+        if not isinstance(models, list) or len(models) != len(SEEDS):
+            return None, "the models of rate %g should be a list of %d models, one per seed, got %s" % (
+                rate, len(SEEDS), describe(models))
+        if not all(type(entry[key]) in (int, float) and math.isfinite(entry[key]) for key in ("mean", "std")):
+            return None, "the mean and std of rate %g should be numbers" % rate
+        found.append(entry)
+    return found, None
 
 
-def _params_problems(params, n, expected):
-    params = {key: value for key, value in params.items() if type(value) in (int, str, type(None))}
-    problems = []
-    steps = math.ceil(round(n * 0.8) / expected["batch_size"])
-    if params.get("steps") != steps:
-        problems.append("%s batches per epoch, expected %d (validation_split=0.2 and batch_size=%d)"
-                        % (params.get("steps"), steps, expected["batch_size"]))
-    if params.get("epochs") != expected["epochs"]:
-        problems.append("fit ran with epochs=%s, expected %d" % (params.get("epochs"), expected["epochs"]))
-    if params.get("verbose") not in (0, None):
-        problems.append("fit with verbose=0")
-    return problems
+def summary_problem(entries) -> str | None:
+    for rate, entry in zip(RATES, entries):
+        accuracies = np.asarray(entry["val_accuracy"], dtype=np.float64)
+        mean, std = float(np.mean(accuracies)), float(np.std(accuracies))
+        if not math.isclose(entry["mean"], mean, abs_tol=MEAN_STD_ATOL):
+            return "rate %g: the mean is %s, but the accuracies' mean is %s" % (rate, fmt(entry["mean"]), fmt(mean))
+        if not math.isclose(entry["std"], std, abs_tol=MEAN_STD_ATOL):
+            hint = ""
+            if math.isclose(entry["std"], float(np.std(accuracies, ddof=1)), abs_tol=MEAN_STD_ATOL):
+                hint = ": use the population std (np.std's default, ddof=0)"
+            return "rate %g: the std is %s, but the accuracies' std is %s%s" % (
+                rate, fmt(entry["std"]), fmt(std), hint)
+    return None
 
 
-def _weights_problems(weights, x, y, val_losses, epoch):
-    """The returned weights on the rows validation_split=0.2 holds out (the last 20%) must give
-    the History's val_loss of `epoch` (the best one when training stopped early)."""
-    split = int(len(x) * 0.8)
-    kernel, bias = (w.astype(np.float64) for w in weights)
-    predicted = 0.5 * (1.0 + np.tanh(0.5 * (x[split:] @ kernel + bias)))
-    got = keras_model.binary_cross_entropy(y[split:], predicted)
-    claimed = val_losses[epoch]
-    if math.isclose(got, claimed, rel_tol=VAL_LOSS_RTOL, abs_tol=VAL_LOSS_ATOL):
-        return []
-    if epoch != -1 and math.isclose(got, val_losses[-1], rel_tol=VAL_LOSS_RTOL, abs_tol=VAL_LOSS_ATOL):
-        return ["the returned model is not the best one (restore_best_weights=True)"]
-    return ["the model's weights give a validation loss of %s, but the History says %s for epoch %d: "
-            "return the History of the fit that trained this model" % (fmt(got), fmt(claimed),
-                                                                       len(val_losses) if epoch == -1 else epoch + 1)]
-
-
-train = TrainTest("train", 3)
+run_experiment = ExperimentTest("run_experiment", 4)
 
 
 ASSIGNMENT = Assignment(
     "ps4_keras",
-    tests=(dropout, standardize, build_model, early_stopping, train),
+    tests=(dropout, standardize, split_indices, build_classifier, run_experiment),
     mistake=Mistake("standardize", "X_train.std(axis=0)", "X_train.std(axis=0, ddof=1)"),
     frameworks=("tensorflow", "keras"),
-    # Building, serialising and training Keras models take longer than one NumPy call.
-    time_factors={"serialise_model": 3, "report_callback": 3, "train_reference_model": 6},
+    # Building and serialising a model takes longer than one NumPy call; the experiment
+    # fits four small models (about 8 s here).
+    time_factors={"serialise_model": 3, "serialise_experiment": 12},
     keras_worker=True)

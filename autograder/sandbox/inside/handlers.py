@@ -144,9 +144,8 @@ def _missing(function, target):
 # --- Keras ------------------------------------------------------------------------
 #
 # What the student's Keras objects are is never reported as a description: a model goes
-# back as Keras's own serialisation and its weights, a callback as the settings an
-# EarlyStopping is made from, a training run as its History and the weights it left.
-# The grader rebuilds and judges them on its side (`checks.keras_rebuild`).
+# back as Keras's own serialisation and its weights, and the grader rebuilds and judges
+# it on its side (`checks.keras_rebuild`).
 
 def serialise_model(namespace, store, request):
     """Build a model with the student's builder; answer its Keras config, compile config and weights."""
@@ -165,75 +164,64 @@ def serialise_model(namespace, store, request):
     if not isinstance(model, keras.Model):
         return {"error": _returned(model, "a Keras model")}
     try:
-        config = keras.saving.serialize_keras_object(model)
-        config.pop("compile_config", None)
-        compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
-        value = {"config": json.dumps(config), "compile_config": None if compiled is None else json.dumps(compiled),
-                 "weights": [np.asarray(weight) for weight in model.get_weights()]}
-        return {"value": wire.to_plain(value), "warnings": _warning_texts(caught)}
+        return {"value": wire.to_plain(_serialised(keras, model)), "warnings": _warning_texts(caught)}
     except Exception as error:  # noqa: BLE001 (a model Keras cannot serialise)
         return {"error": error_info(error)}
 
 
-def report_callback(namespace, store, request):
-    """Call a student function that returns a Keras callback; answer its class and settings."""
+def _serialised(keras, model) -> dict:
+    config = keras.saving.serialize_keras_object(model)
+    config.pop("compile_config", None)
+    compiled = model.get_compile_config() if getattr(model, "compiled", False) else None
+    return {"config": json.dumps(config), "compile_config": None if compiled is None else json.dumps(compiled),
+            "weights": [np.asarray(weight) for weight in model.get_weights()]}
+
+
+EXPERIMENT_KEYS = ("val_accuracy", "mean", "std")
+
+
+def serialise_experiment(namespace, store, request):
+    """Call the student's experiment; answer one entry per rate: its reported numbers as
+    plain data and each returned model serialised (or why it could not be)."""
     import keras
     function = request["function"]
     target = namespace.get(function)
     if not callable(target):
         return {"error": _missing(function, target)}
     try:
-        callback = target(*request.get("args", []), **request.get("kwargs", {}))
-    except BaseException as error:  # noqa: BLE001
+        args = [materialise(arg, store) for arg in request.get("args", [])]
+    except (ValueError, KeyError, TypeError) as error:
         return {"error": error_info(error)}
-    try:
-        settings = {name: _plain_or_none(getattr(callback, name, None)) for name in CALLBACK_SETTINGS}
-    except Exception as error:  # noqa: BLE001 (a student's object whose attributes raise)
-        return {"error": error_info(error)}
-    return {"value": {"class": _class_name(type(callback)),
-                      "is_early_stopping": type(callback) is keras.callbacks.EarlyStopping,
-                      "settings": settings}}
-
-
-CALLBACK_SETTINGS = ("monitor", "patience", "restore_best_weights", "min_delta", "mode", "baseline",
-                     "start_from_epoch")
-
-
-def train_reference_model(namespace, store, request):
-    """Hand a small model of the grader's to the student's `train`; answer the History and the weights.
-
-    The model is built here from the grader's initial weights, not by the student's
-    `build_model`, so that `train` is graded on its own. It is as cheap to fit as Keras
-    allows, because fitting is most of the cost of grading ps4: one sigmoid unit, plain
-    SGD, eager steps (a few dozen steps run faster than tracing the training graph).
-    """
-    import keras
-    function = request["function"]
-    target = namespace.get(function)
-    if not callable(target):
-        return {"error": _missing(function, target)}
-    x = np.asarray(request["x"], dtype=np.float32)
-    y = np.asarray(request["y"], dtype=np.float32)
-    keras.utils.set_random_seed(request.get("seed", 0))
-    model = keras.Sequential([keras.Input((x.shape[1],)), keras.layers.Dense(1, activation="sigmoid")])
-    model.set_weights([np.asarray(weight, dtype=np.float32) for weight in request["weights"]])
-    model.compile(optimizer=keras.optimizers.SGD(request.get("learning_rate", 1.0)),
-                  loss="binary_crossentropy", run_eagerly=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            history = target(model, x, y, **request.get("kwargs", {}))
+            result = target(*args)
         except BaseException as error:  # noqa: BLE001
             return {"error": error_info(error), "warnings": _warning_texts(caught)}
-    if not isinstance(history, keras.callbacks.History):
-        return {"error": _returned(history, "the History that model.fit returns")}
+    if type(result) is not dict:
+        return {"error": _returned(result, "a dict {rate: {...}}")}
+    entries = []
     try:
-        answer = {"history": _plain_or_none(getattr(history, "history", None)),
-                  "params": _plain_or_none(getattr(history, "params", None)),
-                  "weights": [np.asarray(weight) for weight in model.get_weights()]}
-    except Exception as error:  # noqa: BLE001 (a student's History whose attributes raise)
+        for rate, found in dict.items(result):
+            entry = {"rate": _plain_or_none(rate)}
+            if type(found) is dict:
+                entry.update({key: _plain_or_none(dict.get(found, key)) for key in EXPERIMENT_KEYS})
+                models = dict.get(found, "models")
+                entry["models"] = ([_model_or_why(keras, model) for model in list.__iter__(models)]
+                                   if type(models) is list else None)
+            entries.append(entry)
+        return {"value": wire.to_plain(entries), "warnings": _warning_texts(caught)}
+    except Exception as error:  # noqa: BLE001 (a student's object that raises when read)
         return {"error": error_info(error)}
-    return {"value": wire.to_plain(answer), "warnings": _warning_texts(caught)}
+
+
+def _model_or_why(keras, model):
+    if not isinstance(model, keras.Model):
+        return "%s, not a Keras model" % _describe_type(model)
+    try:
+        return _serialised(keras, model)
+    except Exception as error:  # noqa: BLE001 (a model Keras cannot serialise)
+        return "Keras could not serialise it: %s" % str(error)[:200]
 
 
 def _returned(value, wanted):
@@ -244,6 +232,5 @@ def _returned(value, wanted):
 OPERATIONS = {
     "call": call,
     "serialise_model": serialise_model,
-    "report_callback": report_callback,
-    "train_reference_model": train_reference_model,
+    "serialise_experiment": serialise_experiment,
 }
