@@ -1,5 +1,6 @@
 """What `grade` records in nbgrader's gradebook, on a second run as on the first:
-new and returning students, submission times, and instructors' manual grades."""
+new and returning students, submission times, instructors' manual grades, and written
+answers that staff grade by hand, added by nbgrader to the same total."""
 import datetime
 import warnings
 
@@ -13,7 +14,9 @@ from autograder.report.gradebook import write_gradebook
 from autograder.report.gradebook_process import GradebookProcess
 from autograder import results as records
 
-from grading_helpers import ASSIGNMENT, released_course
+from autograder.course import Course
+from autograder.nbgrader_commands import new_course_copy
+from grading_helpers import ASSIGNMENT, REPO, released_course
 
 GRADE_IDS = [test.grade_id for test in checks.tests_for(ASSIGNMENT)]
 
@@ -82,3 +85,46 @@ def test_a_gradebook_process_that_dies_is_an_error_not_a_hang(course):
         with GradebookProcess() as gradebook:
             gradebook._process.kill()
             gradebook.prepare(course, ASSIGNMENT).get()
+
+
+# --- written answers graded by hand (ps4_keras) ------------------------------------------
+
+MANUAL_ASSIGNMENT = "ps4_keras"
+MANUAL_IDS = ("answer_dropout", "answer_inference", "answer_test_once")
+
+
+@pytest.fixture
+def manual_course(tmp_path):
+    return new_course_copy(Course.at(REPO), str(tmp_path / "course"), [MANUAL_ASSIGNMENT])
+
+
+def test_written_answers_wait_for_staff_and_both_kinds_of_points_make_the_total(manual_course):
+    tests = checks.tests_for(MANUAL_ASSIGNMENT)
+    graded = {"ann": records.StudentResult("ann", MANUAL_ASSIGNMENT, tests={
+        test.grade_id: records.TestResult(test.grade_id, test.points, cases=[records.CaseResult("case", True)])
+        for test in tests})}
+    write_gradebook(manual_course, MANUAL_ASSIGNMENT, graded, {})
+    with warnings.catch_warnings(), Gradebook(manual_course.db_url) as gb:
+        warnings.simplefilter("ignore", SAWarning)
+        submission = gb.find_submission(MANUAL_ASSIGNMENT, "ann")
+        assert submission.max_score == 13 + 6  # nbgrader counts the written answers' points
+        assert submission.score == 13
+        for grade_id in MANUAL_IDS:
+            grade = gb.find_grade(grade_id, MANUAL_ASSIGNMENT, MANUAL_ASSIGNMENT, "ann")
+            assert (grade.auto_score, grade.manual_score, grade.max_score) == (None, None, 2)
+            assert grade.needs_manual_grade  # the formgrader lists it for staff
+        assert submission.needs_manual_grade
+        # staff grade the answers in the formgrader: 2, 1.5 and 0 points
+        for grade_id, points in zip(MANUAL_IDS, (2.0, 1.5, 0.0)):
+            grade = gb.find_grade(grade_id, MANUAL_ASSIGNMENT, MANUAL_ASSIGNMENT, "ann")
+            grade.manual_score = points
+            grade.needs_manual_grade = False
+        gb.db.commit()
+    # a second grading run keeps the staff's grades and their total
+    write_gradebook(manual_course, MANUAL_ASSIGNMENT, graded, {})
+    with warnings.catch_warnings(), Gradebook(manual_course.db_url) as gb:
+        warnings.simplefilter("ignore", SAWarning)
+        submission = gb.find_submission(MANUAL_ASSIGNMENT, "ann")
+        assert (submission.score, submission.max_score) == (13 + 3.5, 19)
+        assert not submission.needs_manual_grade
+        assert gb.find_grade("answer_inference", MANUAL_ASSIGNMENT, MANUAL_ASSIGNMENT, "ann").manual_score == 1.5
