@@ -271,6 +271,15 @@ def test_the_reference_experiment_earns_full_marks():
     assert result.score == TESTS["run_experiment"].points, failures(result)
 
 
+def test_numbers_as_numpy_values_get_full_marks():
+    def as_numpy(rate, entry):
+        entry["val_accuracy"] = np.array(entry["val_accuracy"])
+        entry["mean"], entry["std"] = np.mean(entry["val_accuracy"]), np.std(entry["val_accuracy"])
+        return entry
+    result = run("run_experiment", experiment_changed(as_numpy))
+    assert result.score == TESTS["run_experiment"].points, failures(result)
+
+
 def test_accuracies_that_are_not_the_models_are_caught():
     def inflated(rate, entry):
         entry["val_accuracy"] = [min(1.0, a + 0.2) for a in entry["val_accuracy"]]

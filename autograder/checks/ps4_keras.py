@@ -412,8 +412,8 @@ def experiment_entries(value):
         for key in ("val_accuracy", "mean", "std", "models"):
             if key not in entry or entry[key] is None:
                 return None, "the entry of rate %g has no %r (or it could not be read)" % (rate, key)
-        accuracies, models = entry["val_accuracy"], entry["models"]
-        if not isinstance(accuracies, list) or len(accuracies) != len(SEEDS) or \
+        accuracies, models = _numbers(entry["val_accuracy"]), entry["models"]
+        if accuracies is None or len(accuracies) != len(SEEDS) or \
                 not all(type(a) in (int, float) and math.isfinite(a) for a in accuracies):
             return None, "the val_accuracy of rate %g should be %d numbers, one per seed, got %s" % (
                 rate, len(SEEDS), describe(accuracies))
@@ -422,8 +422,19 @@ def experiment_entries(value):
                 rate, len(SEEDS), describe(models))
         if not all(type(entry[key]) in (int, float) and math.isfinite(entry[key]) for key in ("mean", "std")):
             return None, "the mean and std of rate %g should be numbers" % rate
-        found.append(entry)
+        found.append({**entry, "val_accuracy": accuracies})
     return found, None
+
+
+def _numbers(value):
+    """A list, tuple or 1-D float or integer array as a list of Python numbers, or None."""
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "fiu":
+            return None
+        return [float(item) for item in value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return None
 
 
 def summary_problem(entries) -> str | None:
