@@ -1,14 +1,13 @@
-"""The ps3 reference solution against TensorFlow autodiff, finite differences and Keras.
+"""The ps3 reference solution (version 2) against TensorFlow autodiff, finite differences and Keras.
 
-Gradients: tf.GradientTape differentiates the same network and loss in float64, so it
-agrees with the hand-written backward pass to rounding (rtol 1e-10); central
-differences with h = 1e-5 have truncation error O(h^2) ~ 1e-10 and rounding error
-~ 1e-16 / h ~ 1e-11 in absolute terms, so for gradients of size 1e-4 and up their
-relative error (CS231n: |a - n| / max(|a|, |n|)) stays below 1e-7 (measured: 3e-8); the
-test asks for < 1e-6. A wrong gradient term is off by a relative error of order 1.
+Gradients: tf.GradientTape differentiates the same network and softmax cross-entropy in
+float64, so it agrees with the hand-written backward pass to rounding (rtol 1e-10), for
+every hidden activation and depth. Centred differences with h = 1e-5 agree to about
+1e-9 (the reference's own gradient_check says so) except where a ReLU unit sits exactly
+at its kink, where they see the average of the two slopes.
 
-Optimisers: Keras's SGD, SGD(momentum) and Adam step a float64 keras.Variable, fed the
-same gradients as the reference. Two Keras details matter:
+Optimisers: Keras's SGD(momentum) and Adam step a float64 keras.Variable, fed the same
+gradients as the reference. Two Keras details matter:
 - Keras's momentum form is u = m u - lr g; p += u. With u = -lr v it is the spec's
   v = beta v + g; p -= lr v: u' = m (-lr v) - lr g = -lr (m v + g) = -lr v'.
 - Keras turns Python-float hyperparameters into tensors through float32
@@ -24,118 +23,136 @@ import tensorflow as tf
 
 from solutions import ps3_backprop as ref
 
-SEED_X = np.array([[0.1, 0.9], [0.8, 0.4], [0.3, 0.2], [0.9, 0.8],
-                   [0.2, 0.5], [0.7, 0.6], [0.1, 0.1], [0.6, 0.9]])
-SEED_Y = np.array([[1], [1], [0], [1], [0], [1], [0], [1]], dtype=float)
-KEYS = ("W1", "b1", "W2", "b2", "W3", "b3")
 
-
-def random_problem(n, seed, scale=1.0):
-    """Random data and parameters, biases non-zero, so every gradient term is exercised."""
+def random_problem(n, sizes, seed, scale=1.0):
+    """Random data, integer labels and a network with non-zero biases."""
     r = np.random.default_rng(seed)
-    X = r.normal(size=(n, 2))
-    y = (r.random((n, 1)) < 0.5).astype(float)
-    params = {key: r.normal(0.0, scale, size=shape) for key, shape in ref.SHAPES.items()}
-    return X, y, params
+    X = r.normal(size=(n, sizes[0]))
+    labels = r.integers(0, sizes[-1], size=n)
+    layers = [(r.normal(0.0, scale, size=(a, b)), r.normal(0.0, 0.5, size=b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    return X, labels, layers
 
 
-PROBLEMS = [(SEED_X, SEED_Y, ref.init_params(0))] + [
-    random_problem(n, seed) for n, seed in [(1, 1), (5, 2), (32, 3)]]
+PROBLEMS = [(random_problem(n, sizes, seed), hidden) for n, sizes, seed, hidden in [
+    (1, [3, 4, 2], 1, "relu"), (5, [2, 3, 3], 2, "sigmoid"), (32, [6, 8, 5, 4], 3, "tanh"),
+    (16, [4, 3], 4, "relu"), (10, [5, 7, 6, 5, 3], 5, "relu"), (7, [8, 4, 10], 6, "sigmoid")]]
+IDS = ["%s-%d-layers" % (hidden, len(problem[2])) for problem, hidden in PROBLEMS]
 
 
-def tape_gradient(X, y, params):
-    variables = {key: tf.Variable(value, dtype=tf.float64) for key, value in params.items()}
+def tape_gradients(X, labels, layers, hidden):
+    variables = [(tf.Variable(W, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)) for W, b in layers]
+    activation = {"relu": tf.nn.relu, "sigmoid": tf.sigmoid, "tanh": tf.tanh}[hidden]
     with tf.GradientTape() as tape:
         A = tf.constant(X, dtype=tf.float64)
-        for layer in "123":
-            A = tf.sigmoid(A @ variables["W" + layer] + variables["b" + layer])
-        loss = -tf.reduce_mean(y * tf.math.log(A) + (1.0 - y) * tf.math.log(1.0 - A))
+        for index, (W, b) in enumerate(variables):
+            A = A @ W + b
+            if index < len(variables) - 1:
+                A = activation(A)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=A))
     grads = tape.gradient(loss, variables)
-    return float(loss), {key: grads[key].numpy() for key in KEYS}
+    return float(loss), A.numpy(), [(dW.numpy(), db.numpy()) for dW, db in grads]
 
 
-@pytest.mark.parametrize("X, y, params", PROBLEMS)
-def test_backward_matches_gradient_tape(X, y, params):
-    before = {key: value.copy() for key, value in params.items()}
-    A3, cache = ref.forward(X, params)
-    assert A3.shape == (len(X), 1)
-    grads = ref.backward(X, y, params, cache)
-    tape_loss, expected = tape_gradient(X, y, params)
-    assert ref.loss(X, y, params) == pytest.approx(tape_loss, rel=1e-12)
-    assert set(grads) == set(KEYS)
-    for key in KEYS:
-        assert grads[key].shape == params[key].shape, key
-        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-10, atol=1e-15, err_msg=key)
-        np.testing.assert_array_equal(params[key], before[key])
+@pytest.mark.parametrize("problem, hidden", PROBLEMS, ids=IDS)
+def test_forward_and_gradients_match_gradient_tape(problem, hidden):
+    X, labels, layers = problem
+    before = [(W.copy(), b.copy()) for W, b in layers]
+    logits, cache = ref.forward_with_cache(X, layers, hidden)
+    tape_loss, tape_logits, expected = tape_gradients(X, labels, layers, hidden)
+    np.testing.assert_allclose(logits, tape_logits, rtol=1e-12, atol=1e-14)
+    loss, dlogits = ref.softmax_cross_entropy(logits, labels)
+    assert loss == pytest.approx(tape_loss, rel=1e-12)
+    grads = ref.network_gradients(labels, layers, cache, hidden)
+    assert len(grads) == len(layers)
+    for (dW, db), (eW, eb), (W, b), (W0, b0) in zip(grads, expected, layers, before):
+        assert dW.shape == W.shape and db.shape == b.shape
+        np.testing.assert_allclose(dW, eW, rtol=1e-10, atol=1e-15)
+        np.testing.assert_allclose(db, eb, rtol=1e-10, atol=1e-15)
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
 
 
-def numerical_gradient(X, y, params, h=1e-5):
-    grads = {}
-    for key in KEYS:
-        grads[key] = np.zeros_like(params[key])
-        for index in np.ndindex(params[key].shape):
-            shifted = {k: v.copy() for k, v in params.items()}
-            shifted[key][index] += h
-            up = ref.loss(X, y, shifted)
-            shifted[key][index] -= 2 * h
-            down = ref.loss(X, y, shifted)
-            grads[key][index] = (up - down) / (2 * h)
-    return grads
+@pytest.mark.parametrize("problem, hidden", PROBLEMS, ids=IDS)
+def test_the_reference_gradient_check_passes_its_own_backward(problem, hidden):
+    assert ref.gradient_check(*problem, hidden) < 1e-7
 
 
-@pytest.mark.parametrize("X, y, params", PROBLEMS)
-def test_backward_matches_central_differences(X, y, params):
-    grads = ref.backward(X, y, params, ref.forward(X, params)[1])
-    numerical = numerical_gradient(X, y, params)
-    for key in KEYS:
-        a, n = grads[key], numerical[key]
-        relative = np.abs(a - n) / np.maximum(np.maximum(np.abs(a), np.abs(n)), 1e-8)
-        assert relative.max() < 1e-6, (key, relative.max())
+def test_softmax_cross_entropy_is_finite_for_huge_logits_and_matches_tensorflow():
+    logits = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, 999.0], [5.0, 5.0, 5.0]])
+    labels = np.array([1, 2, 0])
+    loss, dlogits = ref.softmax_cross_entropy(logits, labels)
+    expected = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+    assert np.isfinite(loss) and np.isfinite(dlogits).all()
+    assert loss == pytest.approx(float(expected), rel=1e-12)
+    np.testing.assert_allclose(dlogits.sum(axis=1), 0.0, atol=1e-15)
 
 
-def test_init_params_shapes_determinism_and_scale():
-    params = ref.init_params(0)
-    assert set(params) == set(KEYS)
-    for key, shape in ref.SHAPES.items():
-        assert params[key].shape == shape and params[key].dtype == np.float64
-    for key in ("b1", "b2", "b3"):
-        np.testing.assert_array_equal(params[key], 0.0)
-    again, other = ref.init_params(0), ref.init_params(1)
-    for key in KEYS:
-        np.testing.assert_array_equal(params[key], again[key])
-    assert not np.array_equal(params["W1"], other["W1"])
-    # Documented: Xavier/Glorot normal weights drawn W1, W2, W3 from default_rng(seed).
-    rng = np.random.default_rng(0)
-    for key in ("W1", "W2", "W3"):
-        fan_in, fan_out = ref.SHAPES[key]
-        expected = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / (fan_in + fan_out))
-        np.testing.assert_array_equal(params[key], expected)
+def test_a_relu_kink_is_where_a_right_backward_pass_and_centred_differences_disagree():
+    X, labels, layers = random_problem(6, [3, 4, 3], 7)
+    X[0] = 0.0
+    layers[0] = (layers[0][0], np.zeros(4))
+    assert ref.gradient_check(X, labels, layers, "relu") > 1e-3
+    assert ref.gradient_check(X, labels, layers, "tanh") < 1e-7
 
 
-def test_train_losses_decrease_on_seed_data():
-    params, losses = ref.train(SEED_X, SEED_Y, 1000, 1.0, 0)
-    assert losses.shape == (1000,)
-    assert losses[0] == pytest.approx(ref.loss(SEED_X, SEED_Y, ref.init_params(0)), rel=1e-14)
-    assert np.all(np.diff(losses) < 0)
-    assert losses[-1] < 0.05 * losses[0]
-    predictions = (ref.forward(SEED_X, params)[0] > 0.5).astype(float)
-    np.testing.assert_array_equal(predictions, SEED_Y)
+def test_all_zero_weights_keep_every_hidden_unit_identical():
+    X, labels, _ = random_problem(20, [5, 4, 3], 8)
+    layers = [list(pair) for pair in ref.init_layers([5, 4, 3], 0, "zeros")]
+    for _ in range(20):
+        _, cache = ref.forward_with_cache(X, layers, "sigmoid")
+        grads = ref.network_gradients(labels, layers, cache, "sigmoid")
+        layers = [[W - 0.5 * dW, b - 0.5 * db] for (W, b), (dW, db) in zip(layers, grads)]
+    W1 = layers[0][0]
+    np.testing.assert_allclose(W1, W1[:, :1] * np.ones((1, 4)), rtol=0, atol=1e-15)
 
 
-def test_train_records_the_loss_before_each_update():
-    _, losses10 = ref.train(SEED_X, SEED_Y, 10, 0.5, 3)
-    params5, losses5 = ref.train(SEED_X, SEED_Y, 5, 0.5, 3)
-    np.testing.assert_allclose(losses5, losses10[:5], rtol=1e-14)
-    assert ref.loss(SEED_X, SEED_Y, params5) == pytest.approx(losses10[5], rel=1e-14)
-    # One epoch is one full-batch gradient step from init_params(seed).
-    start = ref.init_params(3)
-    grads = ref.backward(SEED_X, SEED_Y, start, ref.forward(SEED_X, start)[1])
-    params1, _ = ref.train(SEED_X, SEED_Y, 1, 0.5, 3)
-    for key in KEYS:
-        np.testing.assert_allclose(params1[key], start[key] - 0.5 * grads[key], rtol=1e-14)
-    params0, losses0 = ref.train(SEED_X, SEED_Y, 0, 0.5, 3)
-    assert losses0.shape == (0,)
-    np.testing.assert_array_equal(params0["W1"], start["W1"])
+def test_init_layers_is_ps1s():
+    layers = ref.init_layers([64, 32, 10], 3)
+    rng = np.random.default_rng(3)
+    np.testing.assert_array_equal(layers[0][0], rng.normal(0.0, np.sqrt(2 / 64), size=(64, 32)))
+    np.testing.assert_array_equal(layers[1][0], rng.normal(0.0, np.sqrt(2 / 32), size=(32, 10)))
+    assert all(not b.any() for _, b in layers)
+
+
+# --- train_network -------------------------------------------------------------------
+
+def toy(seed=0, n=40):
+    r = np.random.default_rng(seed)
+    X = r.normal(size=(n, 3))
+    return X, np.argmax(X @ r.normal(size=(3, 3)), axis=1)
+
+
+@pytest.mark.parametrize("optimizer, rate", [("sgd", 0.5), ("momentum", 0.1), ("adam", 0.02)])
+def test_train_network_lowers_the_loss(optimizer, rate):
+    X, labels = toy()
+    layers, losses = ref.train_network(X, labels, [3, 8, 3], optimizer, rate, 30, 8, 0)
+    start = ref.init_layers([3, 8, 3], 0)
+    initial = ref.softmax_cross_entropy(ref.forward_with_cache(X, start)[0], labels)[0]
+    assert losses.shape == (30,) and losses[-1] < 0.5 * initial
+    assert losses[-1] == pytest.approx(ref.softmax_cross_entropy(ref.forward_with_cache(X, layers)[0], labels)[0])
+
+
+def test_one_epoch_of_one_batch_is_one_step_from_init_layers():
+    X, labels = toy(1, 10)
+    start = ref.init_layers([3, 4, 3], 5)
+    _, cache = ref.forward_with_cache(X, start)
+    grads = ref.network_gradients(labels, start, cache)
+    layers, _ = ref.train_network(X, labels, [3, 4, 3], "sgd", 0.5, 1, 16, 5)
+    for (W, b), (W0, b0), (dW, db) in zip(layers, start, grads):
+        np.testing.assert_allclose(W, W0 - 0.5 * dW, rtol=1e-14)
+        np.testing.assert_allclose(b, b0 - 0.5 * db, rtol=1e-14)
+    # Adam's first update is about learning_rate long in every entry with a gradient (t = 1).
+    layers, _ = ref.train_network(X, labels, [3, 4, 3], "adam", 0.01, 1, 16, 5)
+    steps = np.abs(layers[1][0] - start[1][0])[np.abs(grads[1][0]) > 1e-6]
+    np.testing.assert_allclose(steps, 0.01, rtol=1e-3)
+
+
+def test_zero_epochs_return_the_initial_network():
+    X, labels = toy()
+    layers, losses = ref.train_network(X, labels, [3, 5, 3], "momentum", 0.1, 0, 8, 2)
+    assert losses.shape == (0,)
+    for (W, b), (W0, b0) in zip(layers, ref.init_layers([3, 5, 3], 2)):
+        np.testing.assert_array_equal(W, W0)
 
 
 # --- optimisers against Keras -------------------------------------------------------
@@ -165,12 +182,6 @@ def reference_path(step):
         p, state = step(p, gradient(p), state, t)
         path.append(p)
     return np.array(path), state
-
-
-def test_sgd_step_matches_keras_sgd():
-    expected, _ = keras_path(keras.optimizers.SGD(learning_rate=0.125))
-    got, _ = reference_path(lambda p, g, s, t: (ref.sgd_step(p, g, 0.125), None))
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
 
 
 def test_momentum_step_matches_keras_sgd_with_momentum():
@@ -229,24 +240,28 @@ def test_optimiser_steps_do_not_modify_inputs():
     p, g, m, v = (np.random.default_rng(9).normal(size=(2, 3)) for _ in range(4))
     v = np.abs(v)
     copies = [a.copy() for a in (p, g, m, v)]
-    ref.sgd_step(p, g, 0.1)
     ref.momentum_step(p, g, m, 0.1)
     ref.adam_step(p, g, m, v, 3)
     for a, a0 in zip((p, g, m, v), copies):
         np.testing.assert_array_equal(a, a0)
 
 
+X3, LABELS3, LAYERS3 = random_problem(4, [3, 4, 2], 9)
+
+
 @pytest.mark.parametrize("call, words", [
-    (lambda: ref.forward(np.ones((4, 3)), ref.init_params(0)), "X"),
-    (lambda: ref.forward(np.ones((4, 2)), {**ref.init_params(0), "W2": np.ones((2, 3))}), "W2"),
-    (lambda: ref.forward(np.ones((4, 2)), {"W1": np.ones((2, 3))}), "missing"),
-    (lambda: ref.loss(SEED_X, SEED_Y.ravel(), ref.init_params(0)), "y"),
-    (lambda: ref.backward(SEED_X, SEED_Y[:4], ref.init_params(0),
-                          ref.forward(SEED_X, ref.init_params(0))[1]), "y"),
-    (lambda: ref.sgd_step(np.ones(3), np.ones(2), 0.1), "shape"),
+    (lambda: ref.softmax_cross_entropy(np.zeros((2, 3)), [0, 1, 2]), "labels"),
+    (lambda: ref.softmax_cross_entropy(np.zeros((2, 3)), [0, 3]), "labels"),
+    (lambda: ref.softmax_cross_entropy(np.zeros((2, 3)), [0, 1.5]), "labels"),
+    (lambda: ref.forward_with_cache(X3, LAYERS3, "softmax"), "hidden"),
+    (lambda: ref.forward_with_cache(np.ones((4, 2)), LAYERS3), "layer 0"),
+    (lambda: ref.forward_with_cache(X3, [LAYERS3[0], (np.ones((3, 2)), np.ones(2))]), "layer 1"),
+    (lambda: ref.gradient_check(X3, LABELS3, LAYERS3, "relu", 0.0), "h"),
     (lambda: ref.momentum_step(np.ones(3), np.ones(3), np.ones(2), 0.1), "velocity"),
     (lambda: ref.adam_step(np.ones(3), np.ones(3), np.zeros(3), np.zeros(3), 0), "t"),
-    (lambda: ref.train(SEED_X, SEED_Y, -1, 0.1, 0), "epochs"),
+    (lambda: ref.train_network(X3, LABELS3, [3, 4, 2], "rmsprop", 0.1, 1, 2, 0), "optimizer"),
+    (lambda: ref.train_network(X3, LABELS3, [3, 4, 2], "sgd", 0.1, -1, 2, 0), "epochs"),
+    (lambda: ref.train_network(X3, LABELS3, [5, 4, 2], "sgd", 0.1, 1, 2, 0), "features"),
 ])
 def test_wrong_input_raises_value_error_naming_the_problem(call, words):
     with pytest.raises(ValueError, match=words):

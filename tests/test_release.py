@@ -57,7 +57,7 @@ def test_planted_problems_stop_the_release_and_are_named(tmp_path):
             in done.stderr)
     assert ("ps2_learning: ps2_learning.ipynb: released cell 'task_mse' (markdown) contains solution line "
             "'return float(np.mean((y_true - y_pred) ** 2))'" in done.stderr)
-    assert re.search(r"ps3_backprop: the source notebook scored [\d.]+ of 2 on test_momentum_step \(expected 2\)",
+    assert re.search(r"ps3_backprop: the source notebook scored [\d.]+ of 1 on test_momentum_step \(expected 1\)",
                      done.stderr)
     assert "ps4_keras: helpers.py contains reference line" in done.stderr
     assert os.listdir(os.path.join(course, "release")) == []

@@ -1,380 +1,552 @@
-"""ps3_backprop: backpropagation through a 2 -> 3 -> 2 -> 1 sigmoid network, and optimisers.
+"""ps3_backprop (version 2): backpropagation for any depth, checked, and trained on digits.
 
-Points: init_params 1, forward 2, backward 3, sgd_step 1, momentum_step 2,
-adam_step 3, train 3 (15 in all). backward and adam_step carry the most because they
-are where the chain rule and the bias correction are learnt; train 3 because it ties
-the pieces together.
+Points: softmax_cross_entropy 3, forward_with_cache 1, network_gradients 4,
+gradient_check 2, momentum_step 1, adam_step 2 (the contracts of lesson 05),
+train_network 3 (16 in all; docs/contracts.md).
 
-Three tests are not "compare with the reference":
-- init_params is judged by properties (keys, shapes, zero biases, reproducible,
-  seed-dependent, symmetry broken): the distribution of the weights is the student's.
-- backward must agree with a numerical gradient of the reference *loss* (central
-  differences, `gradcheck`), so it is checked independently of any backward pass.
-  Without the reference, public cases carry the gradient as data.
-- train must reproduce, from the student's own init_params(seed), the trajectory the
-  reference forward, backward and sgd_step take. Without the reference, public cases
-  check that it is a training run: one loss per epoch, falling, parameters moved.
+A network is a list of (W, b) pairs. Three tests are not "call and compare":
+- network_gradients is given the cache of the student's own forward_with_cache: both
+  run in the student's process (the cache is kept there and never crosses the wire),
+  and the gradients that come back are compared with the reference's, float64.
+- gradient_check is judged against the grader's own comparison of the same two
+  gradients: the student's network_gradients (from their process) and centred
+  differences of the loss computed here. For a correct backward pass both are tiny;
+  where they are not (a ReLU kink, a large step h, a wrong backward pass) the student's
+  number must agree with the grader's within a factor of 10.
+- train_network is replayed on small data (with the reference's pieces) and, on
+  digits this module splits itself, judged by the accuracy of the returned network on
+  rows the student's code never saw, computed here with this module's own forward pass,
+  and by its last loss against the loss of the returned network computed here.
 """
+import functools
+import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import gradcheck
 from .assignment import Assignment, Mistake
-from .cases import Case, FunctionTest, Test, expected_as, inputs, same_as, transposed
-from .compare import as_float_array, compare, describe, fmt, identical
+from .cases import MISSING, Case, FunctionTest, Test, expected_as, inputs, same_as
+from .compare import as_float_array, compare, describe, describe_shape, fmt
 
 
-SHAPES = {"W1": (2, 3), "b1": (3,), "W2": (3, 2), "b2": (2,), "W3": (2, 1), "b3": (1,)}
-WEIGHTS = ("W1", "W2", "W3")
-BIASES = ("b1", "b2", "b3")
+def _random(seed, *shape, scale=1.0):
+    return np.random.default_rng(seed).normal(0.0, scale, size=shape)
 
-# The lesson's data: predict whether the two features sum to more than 1.
-SEED_X = np.array([[0.1, 0.9], [0.8, 0.4], [0.3, 0.2], [0.9, 0.8],
-                   [0.2, 0.5], [0.7, 0.6], [0.1, 0.1], [0.6, 0.9]])
-SEED_Y = np.array([[1.0], [1.0], [0.0], [1.0], [0.0], [1.0], [0.0], [1.0]])
 
-PUBLIC_PARAMS = {
-    "W1": np.array([[0.5, -0.3, 0.8], [0.2, 0.7, -0.6]]), "b1": np.array([0.1, 0.0, -0.1]),
-    "W2": np.array([[0.4, -0.5], [0.3, 0.9], [-0.7, 0.2]]), "b2": np.array([0.05, -0.05]),
-    "W3": np.array([[1.2], [-0.8]]), "b3": np.array([0.1]),
+def _classes(seed, n, k):
+    return np.random.default_rng(seed).integers(0, k, size=n)
+
+
+def random_network(seed, sizes, scale=1.0):
+    """A network of random weights and random (non-zero) biases, as a list of tuples."""
+    rng = np.random.default_rng(seed)
+    return [(rng.normal(0.0, scale / math.sqrt(n_in), size=(n_in, n_out)), rng.normal(0.0, 0.1, size=n_out))
+            for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+# --- the grader's own forward pass and loss (float64) ------------------------------------
+
+ACTIVATIONS = {
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": lambda z: np.exp(-np.logaddexp(0.0, -z)),
+    "tanh": np.tanh,
 }
 
 
-def random_params(seed, scale=1.0):
-    rng = np.random.default_rng(seed)
-    return {key: rng.normal(0.0, scale, size=shape) for key, shape in SHAPES.items()}
+def logits_of(X, layers, hidden="relu"):
+    """The logits of a network, computed here: the trusted side's own forward pass."""
+    A = np.asarray(X, dtype=np.float64)
+    for index, (W, b) in enumerate(layers):
+        Z = A @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
+        A = Z if index == len(layers) - 1 else ACTIVATIONS[hidden](Z)
+    return A
 
 
-def random_data(seed, n):
-    """n points in the unit square, labelled as the lesson's data: sum > 1."""
-    X = np.random.default_rng(seed).uniform(0.0, 1.0, size=(n, 2))
-    return X, (X.sum(axis=1, keepdims=True) > 1.0).astype(float)
+def mean_cross_entropy(logits, labels):
+    """The mean of -log softmax(logits)[row, label], computed here."""
+    logits = np.asarray(logits, dtype=np.float64)
+    top = logits.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+    labels = np.asarray(labels, dtype=np.int64)
+    return float(np.mean(log_norm - logits[np.arange(len(labels)), labels]))
 
 
-def _scaled(params, factor):
-    return {key: factor * value for key, value in params.items()}
+def _quiet(function, *args):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return function(*args)
 
 
-# --- checking a parameter dict ---------------------------------------------------------
+# --- reading a returned network (or its gradients) -----------------------------------------
 
-def params_problem(params, what="it returned") -> str | None:
-    """What is wrong with a parameter dict's keys, shapes or numbers (None if nothing)."""
-    if not isinstance(params, dict):
-        return "%s %s, expected a dict with keys %s" % (what, describe(params), list(SHAPES))
-    if set(params) != set(SHAPES):
-        return "%s a dict with keys %s, expected exactly %s" % (what, sorted(params), list(SHAPES))
-    for key, shape in SHAPES.items():
-        array = as_float_array(params[key])
-        if array is None:
-            return "%s %s as %s, expected an array of shape %s" % (what, describe(params[key]), key, shape)
-        if array.shape != shape:
-            return "%s %s of shape %s, expected %s%s" % (
-                what, key, array.shape, shape, _shape_hint(key, array.shape, shape))
-        if not np.isfinite(array).all():
-            return "%s %s holding inf or NaN" % (what, key)
-    return None
+def network_arrays(got, shapes, what="the network"):
+    """[(W, b), ...] as float64 arrays of the given shapes, or (None, what is wrong)."""
+    if not isinstance(got, (list, tuple)):
+        return None, "expected %s as a list of %d pairs (W, b), got %s" % (what, len(shapes), describe(got))
+    if len(got) != len(shapes):
+        return None, "expected %s as a list of %d pairs (W, b), got %d items" % (what, len(shapes), len(got))
+    arrays = []
+    for index, (pair, (w_shape, b_shape)) in enumerate(zip(got, shapes)):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            return None, "layer %d: expected a pair (W, b), got %s" % (index, describe(pair))
+        parts = []
+        for name, part, shape in (("W", pair[0], w_shape), ("b", pair[1], b_shape)):
+            array = as_float_array(part)
+            if array is None or array.shape != shape:
+                return None, "layer %d: expected %s as %s, got %s%s" % (
+                    index, name, describe_shape(shape), describe(part), _shape_hint(name, array, shape))
+            if not np.isfinite(array).all():
+                return None, "layer %d: %s holds inf or NaN" % (index, name)
+            parts.append(array)
+        arrays.append(tuple(parts))
+    return arrays, None
 
 
-def _shape_hint(key, got, shape):
-    if got == shape[::-1]:
-        return (" - hint: W has one row per input and one column per unit, and its "
-                "gradient has its shape: dW = A_prev.T @ dZ")
-    if key.startswith("b") and np.prod(got) == np.prod(shape):
-        return " - hint: a bias is 1-D, one number per unit"
-    if key.startswith("b") and len(got) == 2 and got[1:] == shape:
-        return " - hint: sum the bias gradient over the batch (axis=0)"
+def _shape_hint(name, array, shape):
+    if array is None:
+        return ""
+    if name == "W" and len(shape) == 2 and shape[0] != shape[1] and array.shape == shape[::-1]:
+        return (" - hint: dW is transposed: it has the shape of W, one row per input, "
+                "dW = A_prev.T @ dZ")
+    if name == "b" and array.size == math.prod(shape):
+        return " - hint: b is 1-D, one number per unit: shape (n_out,)"
+    if name == "b" and array.ndim == 2 and array.shape[1:] == shape:
+        return " - hint: db is dZ summed over the rows of the batch: dZ.sum(axis=0)"
+    if name == "b" and array.ndim == 1:
+        return (" - hint: db is summed over the wrong axis: sum dZ over the rows (axis=0), "
+                "one number per unit of the layer")
     return ""
 
 
-# --- init_params -----------------------------------------------------------------------
-
-@dataclass
-class PropertyCase(Case):
-    """A case judged by a property of the answer; `check(student, seed)` says what fails."""
-    check: object = None
+def shapes_of(layers):
+    return [(np.shape(W), np.shape(b)) for W, b in layers]
 
 
-def _initial(student, seed):
-    """(params, None) from the student's init_params(seed), or (None, what went wrong)."""
-    outcome = student.call("init_params", seed)
-    if outcome.error:
-        return None, outcome.error_text()
-    problem = params_problem(outcome.value)
-    return (None, problem) if problem else (outcome.value, None)
-
-
-def _listed(names):
-    """["b1", "b2", "b3"] -> "b1, b2 and b3"."""
-    return " and ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
-
-
-def _shapes_right(student, seed):
-    return _initial(student, seed)[1]
-
-
-def _biases_zero(student, seed):
-    params, problem = _initial(student, seed)
+def layers_problem(got, expected, rtol, atol, reveal, what="the gradient"):
+    """What is wrong with a list of (W, b) arrays against the expected one (None if nothing)."""
+    arrays, problem = network_arrays(got, shapes_of(expected), what)
     if problem:
         return problem
-    nonzero = [key for key in BIASES if np.any(as_float_array(params[key]) != 0)]
-    return "%s should start at zero" % _listed(nonzero) if nonzero else None
-
-
-def _symmetry_broken(student, seed):
-    params, problem = _initial(student, seed)
-    if problem:
-        return problem
-    for key in WEIGHTS:
-        weights = as_float_array(params[key])
-        if np.all(weights == weights.flat[0]):
-            return ("all entries of %s are %s: equal weights make every unit of a layer "
-                    "compute the same thing forever; draw them at random" % (key, fmt(weights.flat[0])))
+    for index, (pair, right) in enumerate(zip(arrays, expected)):
+        for name, part, value in (("W", pair[0], right[0]), ("b", pair[1], right[1])):
+            mismatch = compare(part, value, rtol, atol, reveal)
+            if mismatch:
+                return "layer %d, %s: %s" % (index, "d" + name if what == "the gradient" else name, mismatch.text())
     return None
 
 
-def _reproducible(student, seed):
-    first, problem = _initial(student, seed)
-    if problem:
-        return problem
-    second, problem = _initial(student, seed)
-    if problem:
-        return "on a second call " + problem
-    changed = [key for key in SHAPES if not identical(second[key], first[key])]
-    if changed:
-        return ("two calls with seed %d gave different %s: draw from rng = "
-                "np.random.default_rng(seed), not from np.random" % (seed, _listed(changed)))
-    return None
+def _all_close(arrays, expected, factor=1.0):
+    return all(np.allclose(part, factor * np.asarray(value), rtol=1e-5, atol=1e-9)
+               for pair, right in zip(arrays, expected) for part, value in zip(pair, right))
 
 
-def _seed_matters(student, seed):
-    first, problem = _initial(student, seed)
-    if problem:
-        return problem
-    other, problem = _initial(student, seed + 1)
-    if problem:
-        return "with seed %d %s" % (seed + 1, problem)
-    same = [key for key in WEIGHTS if identical(other[key], first[key])]
-    if same:
-        return ("seeds %d and %d gave the same %s: the weights must come from "
-                "np.random.default_rng(seed)" % (seed, seed + 1, _listed(same)))
-    return None
+# --- softmax_cross_entropy ----------------------------------------------------------------
 
-
-PROPERTIES = [
-    ("the keys and shapes of the dict", _shapes_right),
-    ("the biases start at zero", _biases_zero),
-    ("each weight matrix has unequal entries", _symmetry_broken),
-    ("the same seed twice gives the same dict", _reproducible),
-    ("seed and seed + 1 give different weights", _seed_matters),
-]
-
-
-class InitParamsTest(Test):
-    """Properties of init_params(seed) for a few seeds; no reference comparison."""
-
-    seeds = [(0, True), (7, False), (2024, False)]  # (seed, public)
-
-    def cases(self):
-        return [PropertyCase("init_params(%d): %s" % (seed, text), (seed,), public=public, check=check)
-                for seed, public in self.seeds for text, check in PROPERTIES]
-
-    def judge(self, student, reference, case):
-        return case.check(student, case.args[0])
-
-
-init_params = InitParamsTest("init_params", 1)
-
-
-# --- forward ---------------------------------------------------------------------------
-
-def forward_cases():
-    cases = [
-        Case("the lesson's 8 points with fixed parameters", (SEED_X, PUBLIC_PARAMS), public=True,
-             expected=np.array([[0.5754750217421278], [0.5687269904605119], [0.5692137820406743],
-                                [0.5713727338498169], [0.5720115777852851], [0.5707119274932033],
-                                [0.5692083735392582], [0.5735300050650266]])),
-        Case("one point [[0.5, 0.5]] with the same parameters", ([[0.5, 0.5]], PUBLIC_PARAMS),
-             public=True, expected=np.array([[0.5707840564850901]])),
-        Case("the lesson's 8 points with random parameters", (SEED_X, random_params(1))),
-        Case("20 random points", (random_data(2, 20)[0], random_params(3))),
-        Case("X given as a list of lists", (SEED_X[:3].tolist(), random_params(4))),
-        Case("large weights (the sigmoids saturate)", (random_data(5, 6)[0], random_params(6, scale=30.0))),
+def softmax_cross_entropy_cases():
+    logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.3]])
+    return [
+        Case("two rows of 3 logits, labels [0, 1]", (logits, np.array([0, 1])), public=True,
+             expected=PUBLIC["softmax_cross_entropy", 0]),
+        Case("logits as large as +-1000 (subtract each row's largest first)",
+             (np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 999.0]]), np.array([0, 2])), public=True,
+             expected=PUBLIC["softmax_cross_entropy", 1]),
+        Case("labels of shape (3,) for 2 rows of logits", (logits, np.array([0, 1, 2])), public=True,
+             raises="ValueError"),
+        Case("20 rows, 10 classes (digits-sized)", (_random(300, 20, 10, scale=3.0), _classes(301, 20, 10))),
+        Case("one row", (_random(302, 1, 4), np.array([3]))),
+        Case("two classes", (_random(303, 6, 2), _classes(304, 6, 2))),
+        Case("large logits everywhere", (_random(305, 5, 4, scale=800.0), _classes(306, 5, 4))),
+        Case("logits as a list of lists, labels as a list", (_random(307, 3, 3).tolist(), [2, 0, 1])),
+        Case("float32 logits", (_random(308, 7, 5).astype(np.float32), _classes(309, 7, 5))),
+        Case("a label equal to the number of classes", (_random(310, 2, 3), np.array([0, 3])), raises="ValueError"),
     ]
-    return cases
 
 
-def _sigmoid(z):
-    return np.exp(-np.logaddexp(0.0, -z))
+def _logits_labels(case):
+    logits, labels = inputs(case)[0][:2]
+    return np.asarray(logits, dtype=np.float64), np.asarray(labels, dtype=np.int64)
 
 
-def _network_like(hidden=_sigmoid, output=_sigmoid, biases=True):
-    """The network with one thing changed: the shape of a usual slip."""
+def _softmax(logits, axis=1):
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _onehot(labels, k):
+    return np.eye(k)[labels]
+
+
+def _without_onehot(case, expected):
+    logits, labels = _logits_labels(case)
+    return expected[0], _softmax(logits) / len(logits)
+
+
+def _columns_softmax(case, expected):
+    logits, labels = _logits_labels(case)
+    if logits.shape[0] < 2:
+        return None
+    p = _softmax(logits, axis=0)
+    return (float(-np.mean(np.log(p[np.arange(len(labels)), labels]))),
+            (p - _onehot(labels, logits.shape[1])) / len(logits))
+
+
+def _overflowed(case, got, expected, reference):
+    parts = got if isinstance(got, (list, tuple)) else [got]
+    arrays = [as_float_array(part) for part in parts]
+    if any(array is not None and not np.isfinite(array).all() for array in arrays):
+        return ("exp of a large logit overflows to inf (inf / inf is NaN): subtract each row's largest "
+                "logit first, z - z.max(axis=1, keepdims=True), which leaves the softmax unchanged")
+    return None
+
+
+def _rows(case):
+    return len(case.args[0])
+
+
+softmax_cross_entropy = FunctionTest(
+    "softmax_cross_entropy", 3, softmax_cross_entropy_cases, params=("logits", "labels"),
+    names=("loss", "dlogits"),
+    hints=[
+        _overflowed,
+        expected_as(lambda case, expected: (expected[0], expected[1] * _rows(case)) if _rows(case) > 1 else None,
+                    "dlogits is n times too large: the loss is the mean over the rows, so "
+                    "dlogits = (softmax - onehot) / n"),
+        expected_as(lambda case, expected: (expected[0] * _rows(case), expected[1] * _rows(case))
+                    if _rows(case) > 1 else None,
+                    "this is the sum over the rows: the loss is a mean, divide the loss and dlogits by n"),
+        expected_as(lambda case, expected: (expected[0] * _rows(case), expected[1]) if _rows(case) > 1 else None,
+                    "the loss is the sum over the rows: take the mean (np.mean)"),
+        expected_as(lambda case, expected: (expected[0], -expected[1]),
+                    "dlogits has the wrong sign: it is softmax - onehot (prediction minus target), over n"),
+        expected_as(_without_onehot, "dlogits is missing the onehot: subtract 1 at each row's label, "
+                                     "(softmax - onehot(labels)) / n"),
+        expected_as(_columns_softmax, "the softmax runs down the columns: normalise each row, "
+                                      "sum(axis=1, keepdims=True)"),
+    ])
+
+
+# --- forward_with_cache ------------------------------------------------------------------
+
+PUBLIC_NETWORK = [
+    (np.array([[0.5, -0.3, 0.8, 0.1], [0.2, 0.7, -0.6, -0.4], [-0.1, 0.3, 0.2, 0.5]]),
+     np.array([0.1, 0.0, -0.1, 0.05])),
+    (np.array([[0.4, -0.5, 0.3], [0.3, 0.9, -0.2], [-0.7, 0.2, 0.6], [0.5, -0.1, -0.3]]),
+     np.array([0.05, -0.05, 0.0])),
+]
+PUBLIC_X = np.array([[1.0, 0.5, -0.5], [0.0, -1.0, 2.0], [0.3, 0.8, 0.1], [-1.5, 0.2, 0.4], [0.6, -0.4, -1.2]])
+PUBLIC_LABELS = np.array([0, 2, 1, 2, 1])
+
+
+def forward_with_cache_cases():
+    return [
+        Case("a 3-4-3 network with relu on 5 rows", (PUBLIC_X, PUBLIC_NETWORK), public=True,
+             expected=PUBLIC["forward_with_cache", 0]),
+        Case("the same network with tanh", (PUBLIC_X, PUBLIC_NETWORK, "tanh"), public=True,
+             expected=PUBLIC["forward_with_cache", 1]),
+        Case("hidden='softmax' is no hidden activation", (PUBLIC_X, PUBLIC_NETWORK, "softmax"), public=True,
+             raises="ValueError"),
+        Case("sigmoid, 4 layers (8-6-5-4-3), 10 rows", (_random(320, 10, 8), random_network(321, [8, 6, 5, 4, 3]),
+                                                       "sigmoid")),
+        Case("relu, 3 layers, 12 rows", (_random(322, 12, 5), random_network(323, [5, 7, 6, 4]))),
+        Case("one layer (softmax regression)", (_random(324, 6, 4), random_network(325, [4, 3]), "tanh")),
+        Case("hidden given by keyword", (_random(326, 5, 3), random_network(327, [3, 4, 2])), {"hidden": "sigmoid"}),
+        Case("one row", (_random(328, 1, 3), random_network(329, [3, 5, 2]))),
+        Case("X as float32", (_random(330, 6, 4).astype(np.float32), random_network(331, [4, 3, 3]), "tanh")),
+    ]
+
+
+def _forward_args(case):
+    (X, layers, *rest), kwargs = inputs(case)
+    return X, layers, rest[0] if rest else kwargs.get("hidden", "relu")
+
+
+def _forward_variant(hidden=None, biases=True, last=None):
+    """The grader's forward with one thing changed: the shape of a usual slip."""
     def candidate(case, reference):
-        X, params = inputs(case)[0]
-        A = np.asarray(X, dtype=float)
-        for layer, activation in ((1, hidden), (2, hidden), (3, output)):
-            b = params["b%d" % layer] if biases else 0.0
-            A = activation(A @ params["W%d" % layer] + b)
-        return A
+        X, layers, used = _forward_args(case)
+        if used not in ACTIVATIONS:
+            return None
+        if not biases:
+            layers = [(W, np.zeros_like(np.asarray(b, dtype=float))) for W, b in layers]
+        logits = logits_of(X, layers, hidden or used)
+        if last is not None and len(layers) > 1:
+            logits = ACTIVATIONS[last](logits)
+        return logits
     return candidate
 
 
-class ForwardTest(FunctionTest):
-    """forward's A3 is compared; the cache is free-form and stays on the student's side."""
+class ForwardWithCacheTest(FunctionTest):
+    """The logits are compared; the cache is free-form and stays on the student's side."""
 
     def verdict(self, case, outcome, expected, reference):
         failure = super().verdict(case, outcome, expected, reference)
         if failure and outcome.error and outcome.error.get("type") == "ReturnTypeError":
-            failure += " - forward returns a pair: return A3, cache"
+            failure += " - forward_with_cache returns a pair: return logits, cache"
         return failure
 
 
-forward = ForwardTest(
-    "forward", 2, forward_cases, params=("X", "params"), pick=0,
+def _other_hidden(case, reference):
+    """The logits under relu when another activation was asked (the argument ignored)."""
+    X, layers, used = _forward_args(case)
+    return logits_of(X, layers, "relu") if used in ("sigmoid", "tanh") else None
+
+
+forward_with_cache = ForwardWithCacheTest(
+    "forward_with_cache", 1, forward_with_cache_cases, params=("X", "layers", "hidden"), pick=0,
     hints=[
-        transposed("A3 is transposed: it has one row per sample, shape (n, 1)"),
-        same_as(_network_like(hidden=lambda z: np.maximum(z, 0.0)),
-                "the hidden layers use relu: this network has a sigmoid on every layer"),
-        same_as(_network_like(output=lambda z: z), "the output layer needs its sigmoid too"),
-        same_as(_network_like(biases=False), "the biases are missing: A = sigmoid(A_prev @ W + b)"),
+        expected_as(lambda case, expected: _softmax(np.asarray(expected, dtype=float)),
+                    "these are probabilities: return the logits, the last layer's outputs before the softmax"),
+        same_as(_other_hidden, "the hidden layers use relu whatever `hidden` says: apply the activation "
+                               "you are given"),
+        same_as(_forward_variant(last="relu"), "the last layer is linear: no activation on its outputs"),
+        same_as(_forward_variant(biases=False), "the biases are missing: Z = A_prev @ W + b"),
     ])
 
 
-# --- backward --------------------------------------------------------------------------
+# --- network_gradients ---------------------------------------------------------------------
 
-def backward_cases():
+def network_gradients_cases():
     return [
-        Case("the lesson's 8 points with fixed parameters", (SEED_X, SEED_Y, PUBLIC_PARAMS), public=True,
-             expected={
-                 "W1": np.array([[-0.005979555187950788, 0.0026425987121805926, 0.007570011675373422],
-                                 [-0.006636531671227868, 0.0028079629475369506, 0.008127068202141185]]),
-                 "b1": np.array([-0.001989916289910784, 0.0010161638745057385, 0.003011842026419503]),
-                 "W2": np.array([[-0.014676848314991369, 0.00970313947980154],
-                                 [-0.012126514221231975, 0.008017626873788913],
-                                 [-0.008917920079650586, 0.005903366676677967]]),
-                 "b2": np.array([-0.015880118170595505, 0.01051401737502816]),
-                 "W3": np.array([[-0.03027153320489817], [-0.030692778186188617]]),
-                 "b3": np.array([-0.053718698503011975]),
-             }),
-        Case("the first 3 points with the parameters 1.5 times larger",
-             (SEED_X[:3], SEED_Y[:3], _scaled(PUBLIC_PARAMS, 1.5)), public=True,
-             expected={
-                 "W1": np.array([[-0.005235706627268444, 0.0027749259875364117, 0.007188876398746241],
-                                 [-0.013220669545009379, 0.005020116143730309, 0.01421617765460816]]),
-                 "b1": np.array([-0.0040470873489871564, 0.0016516372235700367, 0.003851709923814523]),
-                 "W2": np.array([[-0.02097511646855835, 0.013965175750791528],
-                                 [-0.022403233003975544, 0.014890089888303653],
-                                 [-0.007089680168242268, 0.004803344914193732]]),
-                 "b2": np.array([-0.023668912870599926, 0.01586802461578924]),
-                 "W3": np.array([[-0.03892119576134072], [-0.03776412194995559]]),
-                 "b3": np.array([-0.05806959651984067]),
-             }),
-        Case("the lesson's 8 points with random parameters", (SEED_X, SEED_Y, random_params(11))),
-        Case("one point", (SEED_X[3:4], SEED_Y[3:4], random_params(12))),
-        Case("20 random points", random_data(13, 20) + (random_params(14),)),
-        Case("5 random points, random parameters", random_data(15, 5) + (random_params(16),)),
+        Case("a 3-4-3 network with relu on 5 rows", (PUBLIC_X, PUBLIC_LABELS, PUBLIC_NETWORK), public=True,
+             expected=PUBLIC["network_gradients", 0]),
+        Case("the same network with tanh", (PUBLIC_X, PUBLIC_LABELS, PUBLIC_NETWORK, "tanh"), public=True,
+             expected=PUBLIC["network_gradients", 1]),
+        Case("the same network with sigmoid", (PUBLIC_X, PUBLIC_LABELS, PUBLIC_NETWORK, "sigmoid"), public=True,
+             expected=PUBLIC["network_gradients", 2]),
+        Case("sigmoid, 4 layers (8-6-5-4-3), 10 rows",
+             (_random(340, 10, 8), _classes(341, 10, 3), random_network(342, [8, 6, 5, 4, 3]), "sigmoid")),
+        Case("relu, 3 layers, 12 rows", (_random(343, 12, 5), _classes(344, 12, 4), random_network(345, [5, 7, 6, 4]))),
+        Case("tanh, 2 layers, 9 rows, 10 classes",
+             (_random(346, 9, 6), _classes(347, 9, 10), random_network(348, [6, 8, 10]), "tanh")),
+        Case("one layer (softmax regression)", (_random(349, 7, 4), _classes(350, 7, 3), random_network(351, [4, 3]))),
+        Case("one row, tanh", (_random(352, 1, 3), np.array([1]), random_network(353, [3, 5, 2]), "tanh")),
+        Case("hidden given by keyword", (_random(354, 6, 3), _classes(355, 6, 2), random_network(356, [3, 4, 2])),
+             {"hidden": "sigmoid"}),
     ]
 
 
-class BackwardTest(FunctionTest):
-    """Call the student's forward (its cache stays there), then backward with that cache.
+def _gradient_case(case):
+    """(X, labels, layers, hidden) of a network_gradients or gradient_check case."""
+    (X, labels, layers, *rest), kwargs = inputs(case)
+    return X, labels, layers, rest[0] if rest else kwargs.get("hidden", "relu")
 
-    Right means within `gradcheck.THRESHOLD` of the numerical gradient of the
-    reference loss in every parameter (or of the public case's gradient, shipped as
-    data, when there is no reference).
+
+class NetworkGradientsTest(FunctionTest):
+    """Run the student's forward_with_cache (its cache stays in their process), then
+    network_gradients with that cache; compare with the reference's gradients.
+
+    A case's args are (X, labels, layers[, hidden]): X goes to forward_with_cache only.
     """
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params = ("labels", "layers", "cache", "hidden")
+
     def expected(self, reference, case):
-        if reference is None:
+        if case.expected is not MISSING:
             return case.expected
-        def numerical():
-            X, y, params = inputs(case)[0]
-            return gradcheck.numerical_gradient(lambda point: reference.loss(X, y, point), params)
-        return reference.remember(["numerical gradient", case.args], numerical)
+        def compute():
+            X, labels, layers, hidden = _gradient_case(case)
+            _, cache = reference.forward_with_cache(X, layers, hidden)
+            return tuple(tuple(pair) for pair in reference.network_gradients(labels, layers, cache, hidden))
+        return reference.remember(["network_gradients", case.args, case.kwargs], compute)
 
     def judge(self, student, reference, case):
-        X, y, params = case.args
-        forward_outcome = student.call("forward", X, params, keep="forward", pick=0)
-        if forward_outcome.error:
-            return "backward is given the cache of your forward, but forward " + forward_outcome.error_text()
-        outcome = student.call("backward", X, y, params, {"$stored": "forward", "index": 1})
+        outcome, failure = student_gradients(student, case)
+        if failure:
+            return failure
         return self.verdict(case, outcome, self.expected(reference, case), reference)
 
     def problem(self, case, got, expected, reference):
-        problem = params_problem(got, what="it returned")
-        if problem:
-            return problem
-        errors = {key: gradcheck.relative_error(got[key], expected[key]) for key in SHAPES}
-        worst = max(errors, key=errors.get)
-        if errors[worst] <= gradcheck.THRESHOLD:
+        problem = layers_problem(got, expected, self.rtol, self.atol, case.public)
+        if problem is None:
             return None
-        message = ("the gradient of %s is wrong: its relative error to the true gradient is %.2g "
-                   "(at most %g passes)" % (worst, errors[worst], gradcheck.THRESHOLD))
-        if case.public:
-            message += "; expected %s, got %s" % (fmt(expected[worst]), fmt(got[worst]))
-        hint = gradient_hint(got, expected, errors, len(case.args[0]))
-        return message + (" - hint: " + hint if hint else "")
+        hint = gradient_hint(case, got, expected)
+        return problem + (" - hint: " + hint if hint else "")
+
+    def modified_input(self, case, outcome):
+        """labels and layers are the request's first two inputs (X went to forward_with_cache)."""
+        return FunctionTest.modified_input(self, Case(case.label, case.args[1:3]), outcome)
 
 
-def gradient_hint(got, expected, errors, n):
-    """The usual slips in backpropagation, recognised from the gradient they produce."""
-    def close(key, value):
-        return gradcheck.relative_error(got[key], value) <= 1e-4
+def student_gradients(student, case):
+    """(the outcome of the student's network_gradients, None), or (None, why there is none)."""
+    X, labels, layers = case.args[:3]
+    hidden = case.args[3] if len(case.args) > 3 else case.kwargs.get("hidden", "relu")
+    forward = student.call("forward_with_cache", X, layers, hidden, keep="forward", pick=0)
+    if forward.error:
+        return None, ("network_gradients is given the cache of your forward_with_cache, but "
+                      "forward_with_cache " + forward.error_text())
+    outcome = student.call("network_gradients", labels, layers, {"$stored": "forward", "index": 1}, hidden)
+    return outcome, None
 
-    if n > 1 and all(close(key, n * expected[key]) for key in SHAPES):
-        return ("every gradient is n = %d times too large: the loss is the mean over the batch, "
-                "so dZ3 = (A3 - y) / n (a sum instead of a mean over the batch)" % n)
-    if all(close(key, -expected[key]) for key in SHAPES):
-        return "every gradient has the wrong sign: dZ3 = A3 - y (prediction minus target), over n"
-    wrong = [key for key in SHAPES if errors[key] > gradcheck.THRESHOLD]
-    if len(wrong) == 1 and close(wrong[0], -expected[wrong[0]]):
-        return "the gradient of %s has the wrong sign" % wrong[0]
-    right = [key for key in ("W3", "b3", "W2", "b2") if errors[key] <= gradcheck.THRESHOLD]
-    if right == ["W3", "b3"]:
-        return ("layer 3 is right, so the error goes wrong flowing back into layer 2: "
-                "dZ2 = (dZ3 @ W3.T) * A2 * (1 - A2)")
-    if right == ["W3", "b3", "W2", "b2"]:
-        return ("layers 3 and 2 are right, so the error goes wrong flowing back into layer 1: "
-                "dZ1 = (dZ2 @ W2.T) * A1 * (1 - A1), and dW1 = X.T @ dZ1")
+
+def gradient_hint(case, got, expected):
+    """The usual slips in backpropagation, recognised from the gradients they produce."""
+    arrays, problem = _quiet(network_arrays, got, shapes_of(expected))
+    if problem:
+        return None
+    n = len(case.args[0])
+    if n > 1 and _quiet(_all_close, arrays, expected, float(n)):
+        return ("every gradient is n = %d times too large: the loss is the mean over the rows, so "
+                "dZ of the last layer is (softmax - onehot) / n" % n)
+    if _quiet(_all_close, arrays, expected, -1.0):
+        return "every gradient has the wrong sign: dZ of the last layer is softmax - onehot, over n"
+    right = [_quiet(_all_close, [pair], [value]) for pair, value in zip(arrays, expected)]
+    wrong = [index for index, ok in enumerate(right) if not ok]
+    if not wrong:
+        return None
+    below = wrong[-1]
+    if below + 1 < len(expected) and all(right[below + 1:]):
+        hidden = _gradient_case(case)[3]
+        return ("layer %d is right, so the error goes wrong flowing back into layer %d: "
+                "dZ = (dZ_next @ W_next.T) * f'(Z), with the derivative of %s: %s"
+                % (below + 1, below, hidden, DERIVATIVES.get(hidden, "")))
     return None
 
 
-backward = BackwardTest("backward", 3, backward_cases, params=("X", "y", "params"))
+DERIVATIVES = {"relu": "1 where Z > 0, else 0 (A > 0)", "sigmoid": "A * (1 - A)", "tanh": "1 - A**2"}
 
 
-# --- sgd_step --------------------------------------------------------------------------
+network_gradients = NetworkGradientsTest(
+    "network_gradients", 4, network_gradients_cases, params=("labels", "layers", "cache", "hidden"))
 
-def sgd_step_cases():
+
+# --- gradient_check ---------------------------------------------------------------------
+
+SMALL = 1e-6  # a correct backward pass checks out far below this (about 1e-9)
+FACTOR = 10.0  # where the error is large, the student's must be within this factor of the grader's
+
+
+def kinked_network():
+    """relu with a row of zeros and zero first-layer biases: every unit of that row sits
+    exactly at relu's kink, where the derivative has no value and centred differences
+    see half the slope. An honest disagreement between a correct backward pass and
+    centred differences, whatever the convention at 0."""
+    X = _random(360, 6, 3)
+    X[2] = 0.0
+    layers = random_network(361, [3, 4, 3])
+    return X, _classes(362, 6, 3), [(layers[0][0], np.zeros(4)), layers[1]]
+
+
+def gradient_check_cases():
+    X_kink, labels_kink, layers_kink = kinked_network()
     return [
-        Case("param [1, 2], grad [0.5, -1], learning rate 0.1", ([1.0, 2.0], [0.5, -1.0], 0.1), public=True,
-             expected=np.array([0.95, 2.1])),
-        Case("a (2, 2) matrix, learning rate 0.5",
-             ([[1.0, -1.0], [0.5, 2.0]], [[0.2, 0.4], [-1.0, 0.0]], 0.5), public=True,
-             expected=np.array([[0.9, -1.2], [1.0, 2.0]])),
-        Case("the shapes of W1 (2, 3), learning rate 0.05", (random_params(20)["W1"], random_params(21)["W1"], 0.05)),
-        Case("a single number", (3.0, -2.0, 0.25)),
-        Case("learning rate 0", (random_params(22)["b1"], random_params(23)["b1"], 0.0)),
-        Case("param of shape (3,) with grad of shape (2,)", (np.zeros(3), np.ones(2), 0.1), raises="ValueError"),
+        Case("a 3-4-3 network with tanh on 5 rows", (PUBLIC_X, PUBLIC_LABELS, PUBLIC_NETWORK, "tanh"), public=True),
+        Case("relu at its kink: a row of zeros and zero biases (the error is large, and must be the "
+             "grader's within a factor of 10)", (X_kink, labels_kink, layers_kink), public=True),
+        Case("sigmoid with a large step h = 0.05 (centred differences are off by O(h**2))",
+             (PUBLIC_X, PUBLIC_LABELS, PUBLIC_NETWORK, "sigmoid", 0.05), public=True),
+        Case("relu, 3 layers, 8 rows", (_random(363, 8, 4), _classes(364, 8, 3), random_network(365, [4, 5, 4, 3]))),
+        Case("sigmoid, 2 layers, 10 classes", (_random(366, 6, 3), _classes(367, 6, 10),
+                                               random_network(368, [3, 4, 10]), "sigmoid")),
+        Case("one layer (softmax regression), h = 1e-4", (_random(369, 5, 4), _classes(370, 5, 3),
+                                                          random_network(371, [4, 3])), {"h": 1e-4}),
+        Case("tanh with h = 0.2", (_random(372, 5, 3), _classes(373, 5, 2), random_network(374, [3, 3, 2]),
+                                   "tanh", 0.2)),
+        Case("relu at its kink, 2 hidden layers", (np.vstack([X_kink, np.zeros((1, 3))]),
+                                                   np.append(labels_kink, 1),
+                                                   [layers_kink[0], (_random(375, 4, 4), np.zeros(4)),
+                                                    (_random(376, 4, 3), np.zeros(3))])),
     ]
 
 
-def _sgd_like(sign=-1.0, with_rate=True):
-    def candidate(case, reference):
-        param, grad, rate = inputs(case)[0]
-        return np.asarray(param, dtype=float) + sign * (rate if with_rate else 1.0) * np.asarray(grad, dtype=float)
-    return candidate
+def _check_args(case):
+    (X, labels, layers, *rest), kwargs = inputs(case)
+    hidden = rest[0] if rest else kwargs.get("hidden", "relu")
+    h = rest[1] if len(rest) > 1 else kwargs.get("h", 1e-5)
+    return X, labels, layers, hidden, h
 
 
-sgd_step = FunctionTest(
-    "sgd_step", 1, sgd_step_cases, params=("param", "grad", "learning_rate"),
-    hints=[
-        same_as(_sgd_like(sign=1.0), "this steps uphill: param - learning_rate * grad"),
-        same_as(_sgd_like(with_rate=False), "the learning rate is missing: param - learning_rate * grad"),
-    ])
+def _norm(a):
+    return float(np.sqrt(np.sum(a * a)))
 
 
-# --- momentum_step ---------------------------------------------------------------------
+def _relative_error(a, b):
+    return _norm(a - b) / max(_norm(a) + _norm(b), 1e-12)
+
+
+def grader_gradient_check(case, gradients):
+    """The largest relative error between `gradients` and centred differences of the loss,
+    both computed here."""
+    X, labels, layers, hidden, h = _check_args(case)
+    X = np.asarray(X, dtype=np.float64)
+    point = [[np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)] for W, b in layers]
+    worst = 0.0
+    for index, pair in enumerate(point):
+        for part in (0, 1):
+            array = pair[part]
+            numeric = np.zeros_like(array)
+            for entry in np.ndindex(array.shape):
+                original = array[entry]
+                array[entry] = original + h
+                plus = mean_cross_entropy(logits_of(X, point, hidden), labels)
+                array[entry] = original - h
+                minus = mean_cross_entropy(logits_of(X, point, hidden), labels)
+                array[entry] = original
+                numeric[entry] = (plus - minus) / (2 * h)
+            worst = max(worst, _relative_error(gradients[index][part], numeric))
+    return worst
+
+
+class GradientCheckTest(Test):
+    """gradient_check against the grader's own comparison of the same two gradients."""
+
+    def cases(self):
+        return gradient_check_cases()
+
+    def judge(self, student, reference, case):
+        gradient_case = Case(case.label, case.args[:3] + (_check_args(case)[3],))
+        outcome, failure = student_gradients(student, gradient_case)
+        if failure:
+            return "gradient_check compares " + failure
+        if outcome.error:
+            return ("gradient_check compares your network_gradients with centred differences, but "
+                    "network_gradients " + outcome.error_text())
+        layers = case.args[2]
+        gradients, problem = _quiet(network_arrays, outcome.value, shapes_of(layers), "the gradient")
+        if problem:
+            return ("gradient_check compares your network_gradients with centred differences, but "
+                    "network_gradients returned a gradient that does not fit the layers: " + problem)
+        expected = _quiet(grader_gradient_check, case, gradients)
+        outcome = student.call(self.function, *case.args, **case.kwargs)
+        if outcome.error:
+            return outcome.error_text()
+        value = as_float_array(outcome.value)
+        if value is None or value.shape != ():
+            return "expected a single number (the largest relative error), got %s" % describe(outcome.value)
+        value = float(value)
+        return verdict_on_check(value, expected, case)
+
+
+def verdict_on_check(value, expected, case):
+    h = _check_args(case)[4]
+    if not math.isfinite(value) or value < 0:
+        return "returned %s: a relative error is a number of at least 0" % fmt(value)
+    if expected < SMALL:
+        if value < SMALL:
+            return None
+        return ("returned %.3g, but your network_gradients agrees with centred differences of the loss "
+                "(with h = %g) to %.2g: %s" % (value, h, expected, _CHECK_HINT))
+    if value > 0 and abs(math.log10(value / expected)) <= math.log10(FACTOR):
+        return None
+    return ("returned %.3g, but your network_gradients and centred differences of the loss (with h = %g) "
+            "differ by a relative error of %.3g here%s" % (
+                value, h, expected, " (a correct gradient_check gives about the same)" if value < SMALL else
+                ": " + _CHECK_HINT))
+
+
+_CHECK_HINT = ("take (loss(p + h) - loss(p - h)) / (2h) for every entry p of every W and b (with the h "
+               "you are given), then relative_error against network_gradients' array for that W or b, "
+               "and return the largest")
+
+
+gradient_check = GradientCheckTest("gradient_check", 2)
+
+
+# --- momentum_step (lesson 05) -------------------------------------------------------------
 
 def momentum_step_cases():
     return [
@@ -384,10 +556,8 @@ def momentum_step_cases():
              expected=(np.array([0.941, 2.082]), np.array([0.59, -0.82]))),
         Case("the same with beta 0.5", ([1.0, 2.0], [0.5, -1.0], [0.1, 0.2], 0.1), {"beta": 0.5}, public=True,
              expected=(np.array([0.945, 2.09]), np.array([0.55, -0.9]))),
-        Case("a (2, 3) matrix with a velocity", (random_params(30)["W1"], random_params(31)["W1"],
-                                                random_params(32)["W1"], 0.05)),
-        Case("beta 0 is plain SGD", (random_params(33)["b1"], random_params(34)["b1"],
-                                     random_params(35)["b1"], 0.2), {"beta": 0.0}),
+        Case("a (2, 3) matrix with a velocity", (_random(30, 2, 3), _random(31, 2, 3), _random(32, 2, 3), 0.05)),
+        Case("beta 0 is plain SGD", (_random(33, 3), _random(34, 3), _random(35, 3), 0.2), {"beta": 0.0}),
         Case("a scalar several steps in", (1.7, -2.6, -4.2, 0.1)),
         Case("param of shape (3,) with grad of shape (2,)", (np.zeros(3), np.ones(2), np.zeros(3), 0.1),
              raises="ValueError"),
@@ -416,7 +586,7 @@ def _momentum_like(variant):
 
 
 momentum_step = FunctionTest(
-    "momentum_step", 2, momentum_step_cases, params=("param", "grad", "velocity", "learning_rate"),
+    "momentum_step", 1, momentum_step_cases, params=("param", "grad", "velocity", "learning_rate"),
     names=("param", "velocity"),
     hints=[
         same_as(_momentum_like("uphill"), "the step has the wrong sign: param - learning_rate * v"),
@@ -429,7 +599,7 @@ momentum_step = FunctionTest(
     ])
 
 
-# --- adam_step -------------------------------------------------------------------------
+# --- adam_step (lesson 05) -----------------------------------------------------------------
 
 ADAM_PARAMS = ("param", "grad", "m", "v", "t")
 
@@ -464,8 +634,7 @@ def _adam_settings(case):
 def _step_corrected_at(t):
     """A mistake model: Adam's step from the right m and v, bias-corrected as if at step t(case).
 
-    No correction at all is t = infinity (1 - beta ** t = 1): what the reference's
-    adam_step gives for a huge t.
+    No correction at all is t = infinity (1 - beta ** t = 1).
     """
     def transform(case, expected):
         s = _adam_settings(case)
@@ -489,7 +658,7 @@ def _uphill(case, expected):
 
 
 adam_step = FunctionTest(
-    "adam_step", 3, adam_step_cases, params=ADAM_PARAMS, names=("param", "m", "v"),
+    "adam_step", 2, adam_step_cases, params=ADAM_PARAMS, names=("param", "m", "v"),
     hints=[
         expected_as(_step_corrected_at(lambda t: np.inf),
                     "no bias correction: divide m by (1 - beta1 ** t) and v by (1 - beta2 ** t) "
@@ -502,113 +671,241 @@ adam_step = FunctionTest(
     ])
 
 
-# --- train -----------------------------------------------------------------------------
+# --- train_network ----------------------------------------------------------------------
 
-def train_cases():
+TRAIN_PARAMS = ("X", "labels", "layer_sizes", "optimizer", "learning_rate", "epochs", "batch_size", "seed")
+MIN_ACCURACY = 0.9
+HELD_OUT_FRACTION = 0.25
+DIGITS_SIZES = [64, 32, 10]
+DIGITS_EPOCHS = 20
+DIGITS_BATCH = 32
+# (optimizer, learning rate): each reaches 95-97% on held-out digits in 20 epochs.
+DIGITS_SETTINGS = (("sgd", 0.2), ("momentum", 0.05), ("adam", 0.01))
+LOSS_RTOL = 1e-5
+
+
+@dataclass
+class HeldOut(Case):
+    """A fit on digits, judged by accuracy on the rows held out and by its last loss."""
+    X_test: object = None
+    y_test: object = None
+
+
+@functools.lru_cache(maxsize=None)
+def digits_split(seed):
+    """(X_train, y_train, X_test, y_test): digits scaled by 1/16, a quarter held out by `seed`."""
+    from sklearn.datasets import load_digits
+    X, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = int(round(HELD_OUT_FRACTION * len(X)))
+    test, train = order[:n_test], order[n_test:]
+    return X[train] / 16.0, y[train].astype(np.int64), X[test] / 16.0, y[test].astype(np.int64)
+
+
+def _held_out(split, optimizer, learning_rate, seed, public=False):
+    X_train, y_train, X_test, y_test = digits_split(split)
+    label = ("digits (%d training rows), 64-32-10, %s with learning rate %g, %d epochs, batches of %d, "
+             "seed %d: accuracy on %d held-out rows, and the last loss"
+             % (len(X_train), optimizer, learning_rate, DIGITS_EPOCHS, DIGITS_BATCH, seed, len(X_test)))
+    return HeldOut(label, (X_train.copy(), y_train.copy(), list(DIGITS_SIZES), optimizer, learning_rate,
+                           DIGITS_EPOCHS, DIGITS_BATCH, seed), public=public, X_test=X_test, y_test=y_test)
+
+
+def _toy(seed, n, d, k):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    return X, np.argmax(X @ rng.normal(size=(d, k)), axis=1)
+
+
+TOY_X, TOY_LABELS = _toy(380, 10, 3, 3)
+
+
+def train_network_cases():
+    X12, y12 = _toy(381, 12, 4, 3)
+    X9, y9 = _toy(382, 9, 2, 2)
     return [
-        Case("the lesson's data, 100 epochs, learning rate 0.5, seed 0",
-             (SEED_X, SEED_Y, 100, 0.5, 0), public=True),
-        Case("the lesson's data, 3 epochs, learning rate 0.5, seed 1",
-             (SEED_X, SEED_Y, 3, 0.5, 1), public=True),
-        Case("0 epochs: the initial parameters and no losses", (SEED_X, SEED_Y, 0, 0.5, 2)),
-        Case("1 epoch", (SEED_X, SEED_Y, 1, 1.0, 3)),
-        Case("300 epochs, learning rate 1, seed 4", (SEED_X, SEED_Y, 300, 1.0, 4)),
-        Case("30 random points, 50 epochs, learning rate 2", random_data(50, 30) + (50, 2.0, 5)),
+        Case("10 rows, a 3-4-3 network, sgd with learning rate 0.5, 2 epochs, batches of 4, seed 0",
+             (TOY_X, TOY_LABELS, [3, 4, 3], "sgd", 0.5, 2, 4, 0), public=True,
+             expected=PUBLIC["train_network", 0]),
+        Case("the same with momentum, learning rate 0.1, 3 epochs", (TOY_X, TOY_LABELS, [3, 4, 3], "momentum",
+                                                                     0.1, 3, 4, 0), public=True,
+             expected=PUBLIC["train_network", 1]),
+        Case("the same with adam, learning rate 0.05, 3 epochs (t counts updates from 1)",
+             (TOY_X, TOY_LABELS, [3, 4, 3], "adam", 0.05, 3, 4, 0), public=True,
+             expected=PUBLIC["train_network", 2]),
+        _held_out(0, "adam", 0.01, 0, public=True),
+        Case("12 rows, 4-5-4-3, sgd, 4 epochs, batches of 5, seed 3", (X12, y12, [4, 5, 4, 3], "sgd", 0.3, 4, 5, 3)),
+        Case("12 rows, momentum, 5 epochs, batches of 3, seed 4", (X12, y12, [4, 6, 3], "momentum", 0.05, 5, 3, 4)),
+        Case("9 rows, one layer, adam, 4 epochs, one batch larger than the data",
+             (X9, y9, [2, 2], "adam", 0.1, 4, 16, 5)),
+        Case("12 rows, adam, 6 epochs, batches of 5 (t runs past the epochs' count)",
+             (X12, y12, [4, 5, 3], "adam", 0.02, 6, 5, 6)),
+        Case("0 epochs: init_layers(layer_sizes, seed, 'he') and no losses", (X9, y9, [2, 3, 2], "sgd", 0.1, 0, 4, 7)),
+        Case("optimizer 'rmsprop'", (X9, y9, [2, 3, 2], "rmsprop", 0.1, 1, 4, 8), raises="ValueError"),
+        _held_out(1, "sgd", 0.2, 1),
+        _held_out(1, "momentum", 0.05, 2),
+        _held_out(2, "adam", 0.01, 3),
     ]
 
 
-class TrainTest(Test):
-    """train from the student's own init_params(seed), against the reference's trajectory."""
+class TrainNetworkTest(FunctionTest):
+    """Replays are compared with the reference; held-out cases are judged by the accuracy
+    of the returned network on the held-out rows and by its last loss, both computed here."""
 
-    rtol, atol = 1e-5, 1e-8  # hundreds of steps may round differently, and rightly so
-
-    def cases(self):
-        return train_cases()
+    def expected(self, reference, case):
+        if case.expected is not MISSING:
+            return case.expected
+        return reference.remember(["train_network", case.args, case.kwargs],
+                                  lambda: _as_expected(reference.train_network(*inputs(case)[0])))
 
     def judge(self, student, reference, case):
-        X, y, epochs, learning_rate, seed = case.args
-        initial, problem = _initial(student, seed)
-        if problem:
-            return "train starts from your init_params(seed), and with seed %d %s" % (seed, problem)
-        outcome = student.call(self.function, *case.args)
+        if not isinstance(case, HeldOut):
+            return super().judge(student, reference, case)
+        outcome = student.call(self.function, *case.args, **case.kwargs)
         if outcome.error:
             return outcome.error_text()
-        if reference is None:
-            return training_problem(case, initial, outcome.value)
-        expected = trajectory(reference, X, y, initial, epochs, learning_rate)
-        mismatch = compare(outcome.value, expected, self.rtol, self.atol, reveal=case.public,
-                           names=("params", "losses"))
-        if mismatch is None:
+        failure = _quiet(held_out_problem, case, outcome.value)
+        return failure or self.modified_input(case, outcome)
+
+    def problem(self, case, got, expected, reference):
+        if not isinstance(got, (list, tuple)) or len(got) != 2:
+            return "expected a pair (layers, losses), got %s" % describe(got)
+        problem = layers_problem(got[0], expected[0], self.rtol, self.atol, case.public, what="the network")
+        if problem is None:
+            mismatch = compare(got[1], expected[1], self.rtol, self.atol, case.public)
+            problem = mismatch and "losses: " + mismatch.text()
+        if problem is None:
             return None
-        hint = train_hint(reference, case, initial, outcome.value, expected)
-        return mismatch.text() + (" - hint: " + hint if hint else "")
+        hint = self.hint(case, got, expected, reference) or _adam_nonfinite(case, got)
+        return problem + (" - hint: " + hint if hint else "")
 
 
-def trajectory(reference, X, y, params, epochs, learning_rate):
-    """(params, losses) of full-batch gradient descent with the reference's pieces,
-    from the student's initial parameters (the same for every honest student)."""
-    return reference.remember(["trajectory", X, y, params, epochs, learning_rate],
-                              lambda: _descend(reference, X, y, params, epochs, learning_rate))
+def _as_expected(result):
+    layers, losses = result
+    return tuple(tuple(pair) for pair in layers), np.asarray(losses, dtype=np.float64)
 
 
-def _descend(reference, X, y, params, epochs, learning_rate):
-    """Silent: the student's initial weights may be large enough to overflow, and the
-    grader must not write to stderr (nbgrader scores such a cell 0)."""
-    params = {key: np.asarray(value, dtype=float) for key, value in params.items()}
-    losses = []
-    with np.errstate(all="ignore"):
-        for _ in range(epochs):
-            _, cache = reference.forward(X, params)
-            losses.append(reference.loss(X, y, params))
-            grads = reference.backward(X, y, params, cache)
-            params = {key: reference.sgd_step(params[key], grads[key], learning_rate) for key in params}
-    return params, np.array(losses)
-
-
-def train_hint(reference, case, initial, got, expected):
-    losses = as_float_array(got[1]) if isinstance(got, (tuple, list)) and len(got) == 2 else None
-    if losses is None:
-        return None
-    X, y, epochs, learning_rate, _ = case.args
-    if losses.shape == (epochs + 1,):
-        return "one loss per epoch: epochs values, not epochs + 1"
-    if epochs and losses.shape == (epochs,):
-        if not np.isclose(losses[0], expected[1][0], rtol=1e-5):
-            after = trajectory(reference, X, y, initial, epochs + 1, learning_rate)[1][1:]
-            if np.allclose(losses, after, rtol=1e-5):
-                return "losses[i] is the loss before epoch i's update (losses[0] is the initial network's)"
-            return "losses[0] should be the loss of init_params(seed): start from it"
-        if epochs >= 2 and losses[-1] > losses[0]:
-            return "the loss grows: step against the gradient (sgd_step subtracts)"
-    return None
-
-
-def training_problem(case, initial, got):
-    """Without the reference: is this the result of a training run of `epochs` steps?"""
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return "expected a pair (params, losses), got %s" % describe(got)
-    epochs = case.args[2]
-    params, losses = got
-    problem = params_problem(params, what="the params it returned are")
+def held_out_problem(case, got):
+    X_train, y_train, sizes, optimizer, learning_rate, epochs = case.args[:6]
+    if not isinstance(got, (list, tuple)) or len(got) != 2:
+        return "expected a pair (layers, losses), got %s" % describe(got)
+    shapes = [((n_in, n_out), (n_out,)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+    layers, problem = network_arrays(got[0], shapes)
     if problem:
         return problem
-    losses = as_float_array(losses)
+    losses = as_float_array(got[1])
     if losses is None or losses.shape != (epochs,):
-        return "expected %d losses, one per epoch, got %s" % (epochs, describe(got[1]))
-    if not np.isfinite(losses).all():
-        return "the losses hold inf or NaN"
-    if epochs >= 2 and not losses[-1] < losses[0]:
-        return ("the loss did not fall (from %s to %s): step against the gradient with "
-                "sgd_step" % (fmt(losses[0]), fmt(losses[-1])))
-    if epochs >= 1 and all(identical(params[key], initial[key]) for key in SHAPES):
-        return "the returned params are init_params(seed) unchanged: return the trained ones"
+        return "losses: expected %s, one per epoch, got %s" % (describe_shape((epochs,)), describe(got[1]))
+    accuracy = float(np.mean(np.argmax(logits_of(case.X_test, layers), axis=1) == case.y_test))
+    if not accuracy >= MIN_ACCURACY:
+        return ("the returned network classifies %.1f%% of the %d held-out digits correctly, at least "
+                "%.0f%% expected (a correct run reaches about 96%%): check that every batch updates every "
+                "W and b with the chosen optimiser, and the gradients with gradient_check"
+                % (100 * accuracy, len(case.y_test), 100 * MIN_ACCURACY))
+    loss = mean_cross_entropy(logits_of(X_train, layers), y_train)
+    if not np.isclose(losses[-1], loss, rtol=LOSS_RTOL, atol=1e-8):
+        return ("the last loss is %s, but the returned network's mean cross-entropy over all of X is %s: "
+                "record the loss after each epoch's updates, over all rows, with the network you return"
+                % (fmt(losses[-1]), fmt(loss)))
     return None
 
 
-train = TrainTest("train", 3)
+def replay(reference, X, labels, layer_sizes, optimizer, learning_rate, epochs, batch_size, seed,
+           same_batches=False, losses_before=False, t_per_epoch=False, state_per_epoch=False):
+    """The contract's steps with the reference's pieces, and with a switch each of the usual
+    slips: the same batches every epoch, the loss recorded before the epoch's updates, Adam's
+    t counting epochs instead of updates, the optimiser's state reset every epoch."""
+    X = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    params = [list(pair) for pair in reference.init_layers(layer_sizes, seed, "he")]
+    first = reference.minibatches(len(X), batch_size, rng)
+    t, losses = 0, []
+
+    def loss():
+        return mean_cross_entropy(logits_of(X, params), labels)
+    for epoch in range(epochs):
+        if losses_before:
+            losses.append(loss())
+        if epoch == 0 or state_per_epoch:
+            state = [[np.zeros_like(p) for p in pair] for pair in params]
+            second = [[np.zeros_like(p) for p in pair] for pair in params]
+        batches = first if same_batches or epoch == 0 else reference.minibatches(len(X), batch_size, rng)
+        if t_per_epoch:
+            t = epoch + 1
+        for batch in batches:
+            _, cache = reference.forward_with_cache(X[batch], params)
+            grads = reference.network_gradients(labels[batch], params, cache)
+            t = t if t_per_epoch else t + 1
+            for index, pair in enumerate(params):
+                for part in (0, 1):
+                    grad = grads[index][part]
+                    if optimizer == "sgd":
+                        pair[part] = pair[part] - learning_rate * grad
+                    elif optimizer == "momentum":
+                        pair[part], state[index][part] = reference.momentum_step(
+                            pair[part], grad, state[index][part], learning_rate)
+                    else:
+                        pair[part], state[index][part], second[index][part] = reference.adam_step(
+                            pair[part], grad, state[index][part], second[index][part], t, learning_rate)
+        if not losses_before:
+            losses.append(loss())
+    return tuple(tuple(pair) for pair in params), np.array(losses)
+
+
+def _replayed(**slip):
+    def candidate(case, reference):
+        if reference is None:
+            return None
+        return replay(reference, *inputs(case)[0], **slip)
+    return candidate
+
+
+def _adam_nonfinite(case, got):
+    if case.args[3] != "adam":
+        return None
+    arrays = [as_float_array(part) for pair in (got[0] if isinstance(got[0], (list, tuple)) else [])
+              for part in (pair if isinstance(pair, (list, tuple)) else [])]
+    if any(array is not None and not np.isfinite(array).all() for array in arrays):
+        return ("the network holds inf or NaN after Adam: t counts updates from 1 (t = 1 for the first "
+                "batch), since 1 - beta1 ** 0 is 0 and the bias correction divides by it")
+    return None
+
+
+train_network = TrainNetworkTest(
+    "train_network", 3, train_network_cases, params=TRAIN_PARAMS, names=("layers", "losses"),
+    hints=[
+        same_as(_replayed(same_batches=True),
+                "every epoch uses the same batches: call minibatches(len(X), batch_size, rng) in each "
+                "epoch, with one rng = np.random.default_rng(seed) made once before the loop"),
+        same_as(_replayed(losses_before=True), "losses[i] is the loss after epoch i: record it after the "
+                                               "epoch's updates, not before them"),
+        same_as(_replayed(t_per_epoch=True), "Adam's t counts updates (batches), not epochs: add 1 to t "
+                                             "before every update"),
+        same_as(_replayed(state_per_epoch=True), "the optimiser's state (velocity, m, v) starts at zero "
+                                                 "once for the whole run, not again in every epoch"),
+    ])
+
+
+# --- the public cases' expected values: what the reference computes, shipped as data --------
+# (tests/test_checks_reference.py keeps them equal to the reference)
+
+PUBLIC = {
+    ('softmax_cross_entropy', 0): (0.31853976964918573, np.array([[-0.17049943055701605, 0.12121648535235695, 0.0492829452046591], [0.054301865153506185, -0.09876047210417538, 0.04445860695066913]])),
+    ('softmax_cross_entropy', 1): (0.6566308437591114, np.array([[0.0, 0.0, 0.0], [0.0, 0.36552928931500245, -0.36552928931500245]])),
+    ('forward_with_cache', 0): np.array([[0.14, -0.365, 0.40499999999999997], [0.14499999999999996, -0.014999999999999986, 0.10500000000000007], [0.36000000000000004, 0.2, 0.01999999999999999], [0.27299999999999996, 0.587, -0.148], [-0.039999999999999994, -0.19399999999999995, 0.36]]),
+    ('forward_with_cache', 1): np.array([[-0.07541595237448091, -0.36988188762062657, 0.4726596358476092], [-0.149987515585858, 0.0596453977188237, 0.09361067515597919], [0.46339647399479705, 0.13280419675069716, -0.10781903374253195], [0.6247043033237283, 0.6091099497637947, -0.8226389048306746], [-0.40021880133274945, -0.7599915372424273, 0.572288021241524]]),
+    ('network_gradients', 0): ((np.array([[0.06305938537525192, -0.2312651492723161, 0.14308372300139566, -0.10648052459518273], [0.018523106071594384, -0.05978201751870025, 0.20088448537424083, -0.054800235775325834], [-0.115388712523169, 0.042252698453687114, -0.2885728163582892, 0.16639008466808247]]), np.array([0.19330196256294516, 0.02472337938867397, 0.019174267765612818, 0.13998465545147204])), (np.array([[-0.04092125168347873, -0.08774438322363017, 0.1286656349071089], [0.08594067318950593, -0.002511267763674724, -0.08342940542583123], [0.047323114486638236, 0.010439135097543472, -0.05776224958418172], [0.1044174224013916, 0.08966189518056811, -0.1940793175819597]]), np.array([0.14373402484099473, -0.08972762453842126, -0.054006400302573504]))),
+    ('network_gradients', 1): ((np.array([[0.1330735115311449, -0.235996266713404, 0.19652324834951143, -0.21700495142199702], [0.05842343223089509, -0.1309051481127271, 0.0740857764005566, -0.01030870256990217], [-0.22271057731116503, 0.35435699430525075, -0.2039949199626046, 0.10830967933483146]]), np.array([0.09953423901936302, -0.0017142059179067748, 0.02027021474078224, 0.04924329862269337])), (np.array([[-0.1062530490011345, -0.16546697920195935, 0.2717200282030939], [0.0729246426654028, 0.09286902237317848, -0.1657936650385813], [-0.08961351402764593, -0.032947261829140775, 0.12256077585678676], [0.0632325790665504, 0.13144066650365646, -0.19467324557020688]]), np.array([0.13830182168911015, -0.10305458317858657, -0.03524723851052358]))),
+    ('network_gradients', 2): ((np.array([[0.02951133943538147, -0.06390668169076685, 0.06181212994996898, -0.04657581611210718], [0.013054855630194276, -0.03168777485430026, 0.031438757112019156, -0.013618007313151725], [-0.05256008540605785, 0.09359287776045876, -0.06739520229636423, 0.03417914423908711]]), np.array([0.021633115799970973, -7.046572010048838e-05, -0.027539902428688583, 0.021710193561403007])), (np.array([[0.05371587012701158, -0.07670381781561003, 0.02298794768859842], [0.0922987052424539, -0.021254072657480156, -0.07104463258497377], [0.06165455999122185, -0.0475838048697189, -0.014070755121503005], [0.10298400946883966, -0.0072649735484527755, -0.09571903592038691]]), np.array([0.1609301594958742, -0.08389287016693428, -0.07703728932894002]))),
+    ('train_network', 0): (((np.array([[-0.4835137188980732, -0.149920303273995, 0.36283511818995207, 0.5712875098439005], [-0.8386313401330973, 0.34272302716763364, 0.9674557130907738, 0.7052694899507821], [-0.7597980588341717, -1.0373415137539135, -0.5045686753624441, 0.04385152763655327]]), np.array([0.4833418187495205, 0.05710275680321795, -0.14414595356833443, 0.1502867962940554])), (np.array([[-1.7050570074579634, 0.2255652559240579, -1.2002544244716147], [-0.6150483383560308, -0.0952535883785212, -0.41599648837688485], [0.09260215671932367, 0.49746149213570573, 0.34728363598387574], [0.7088387337125616, -0.650100647979051, 0.6856889903224537]]), np.array([-0.37574052125429996, 0.39408722403626417, -0.01834670278196418]))), np.array([0.6168551514491625, 0.40171514865338764])),
+    ('train_network', 1): (((np.array([[-0.46117484493828037, -0.1493698068796662, 0.287187824475965, 0.9701616908307877], [-0.9854251977948594, 0.3592413016992817, 0.8988474966720436, 0.5667751400009301], [-0.7523129746560133, -1.030206894723911, -0.5128615269058193, 0.11416843287620379]]), np.array([0.45578335010108456, 0.04759895479288718, -0.22148870843746885, -0.03649110611374883])), (np.array([[-1.7151400739581217, 0.2655748914714125, -1.230180993518811], [-0.6823253420285796, 0.05559402425630109, -0.4995670973391584], [0.021276588828602484, 0.4106429294261037, 0.5054277665841992], [0.6952392344547462, -0.6749633355165637, 0.7241511771177819]]), np.array([-0.5206645331964039, 0.5468463975745532, -0.02618186437814942]))), np.array([0.913126970997836, 0.569353678384899, 0.35050536693868034])),
+    ('train_network', 2): (((np.array([[-0.1101095007671412, -0.15226303431267424, 0.19654381078221528, 0.41476519538630013], [-0.8035794503707401, 0.6034980027693786, 0.7446452291356708, 0.5354065454117197], [-0.7942042158916122, -1.0329272968942529, -0.5038810277334995, 0.27426908051529897]]), np.array([0.20190186789806486, 0.32929257481428237, -0.3408246972442139, 0.0925983289426281])), (np.array([[-1.7623567568158094, 0.24386470088877973, -1.314900382788269], [-0.8630401771296031, -0.06467808454356981, -0.4912189038879907], [-0.04041892124476816, 0.4044979243230012, 0.25724772587057215], [0.6061135402365186, -0.8258450781531352, 0.6161229301356007]]), np.array([-0.3566566137867665, 0.3137724907120023, -0.03904405475480512]))), np.array([0.8287779240763783, 0.6227520224713231, 0.4808197285295758])),
+}
 
 
 ASSIGNMENT = Assignment(
     "ps3_backprop",
-    tests=(init_params, forward, backward, sgd_step, momentum_step, adam_step, train),
-    mistake=Mistake("momentum_step", "beta * velocity + grad", "beta * velocity + (1 - beta) * grad"))
+    tests=(softmax_cross_entropy, forward_with_cache, network_gradients, gradient_check, momentum_step,
+           adam_step, train_network),
+    mistake=Mistake("gradient_check", "(loss_plus - loss_minus) / (2 * h)", "(loss_plus - loss_minus) / h"))
