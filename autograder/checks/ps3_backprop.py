@@ -19,7 +19,9 @@ A network is a list of (W, b) pairs. Three tests are not "call and compare":
   and by its last loss against the loss of the returned network computed here.
 """
 import functools
+import importlib.util
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -677,10 +679,7 @@ TRAIN_PARAMS = ("X", "labels", "layer_sizes", "optimizer", "learning_rate", "epo
 MIN_ACCURACY = 0.9
 HELD_OUT_FRACTION = 0.25
 DIGITS_SIZES = [64, 32, 10]
-DIGITS_EPOCHS = 20
 DIGITS_BATCH = 32
-# (optimizer, learning rate): each reaches 95-97% on held-out digits in 20 epochs.
-DIGITS_SETTINGS = (("sgd", 0.2), ("momentum", 0.05), ("adam", 0.01))
 LOSS_RTOL = 1e-5
 
 
@@ -691,24 +690,41 @@ class HeldOut(Case):
     y_test: object = None
 
 
+@functools.lru_cache(maxsize=1)
+def digits():
+    """scikit-learn's digits (X of shape (1797, 64), y), read from the file the package ships.
+
+    `load_digits` reads the same file, but importing scikit-learn costs a grading worker a
+    second or more; reading the file with NumPy takes a few hundredths
+    (tests/test_checks_ps3.py checks that both give the same data).
+    """
+    spec = importlib.util.find_spec("sklearn")
+    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
+    path = folder and os.path.join(folder, "datasets", "data", "digits.csv.gz")
+    if path and os.path.isfile(path):
+        data = np.loadtxt(path, delimiter=",")
+        return data[:, :-1], data[:, -1].astype(np.int64)
+    from sklearn.datasets import load_digits
+    return load_digits(return_X_y=True)
+
+
 @functools.lru_cache(maxsize=None)
 def digits_split(seed):
     """(X_train, y_train, X_test, y_test): digits scaled by 1/16, a quarter held out by `seed`."""
-    from sklearn.datasets import load_digits
-    X, y = load_digits(return_X_y=True)
+    X, y = digits()
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(HELD_OUT_FRACTION * len(X)))
     test, train = order[:n_test], order[n_test:]
     return X[train] / 16.0, y[train].astype(np.int64), X[test] / 16.0, y[test].astype(np.int64)
 
 
-def _held_out(split, optimizer, learning_rate, seed, public=False):
+def _held_out(split, optimizer, learning_rate, epochs, seed, public=False):
     X_train, y_train, X_test, y_test = digits_split(split)
     label = ("digits (%d training rows), 64-32-10, %s with learning rate %g, %d epochs, batches of %d, "
              "seed %d: accuracy on %d held-out rows, and the last loss"
-             % (len(X_train), optimizer, learning_rate, DIGITS_EPOCHS, DIGITS_BATCH, seed, len(X_test)))
+             % (len(X_train), optimizer, learning_rate, epochs, DIGITS_BATCH, seed, len(X_test)))
     return HeldOut(label, (X_train.copy(), y_train.copy(), list(DIGITS_SIZES), optimizer, learning_rate,
-                           DIGITS_EPOCHS, DIGITS_BATCH, seed), public=public, X_test=X_test, y_test=y_test)
+                           epochs, DIGITS_BATCH, seed), public=public, X_test=X_test, y_test=y_test)
 
 
 def _toy(seed, n, d, k):
@@ -733,7 +749,7 @@ def train_network_cases():
         Case("the same with adam, learning rate 0.05, 3 epochs (t counts updates from 1)",
              (TOY_X, TOY_LABELS, [3, 4, 3], "adam", 0.05, 3, 4, 0), public=True,
              expected=PUBLIC["train_network", 2]),
-        _held_out(0, "adam", 0.01, 0, public=True),
+        _held_out(0, "adam", 0.01, 20, 0, public=True),
         Case("12 rows, 4-5-4-3, sgd, 4 epochs, batches of 5, seed 3", (X12, y12, [4, 5, 4, 3], "sgd", 0.3, 4, 5, 3)),
         Case("12 rows, momentum, 5 epochs, batches of 3, seed 4", (X12, y12, [4, 6, 3], "momentum", 0.05, 5, 3, 4)),
         Case("9 rows, one layer, adam, 4 epochs, one batch larger than the data",
@@ -742,9 +758,10 @@ def train_network_cases():
              (X12, y12, [4, 5, 3], "adam", 0.02, 6, 5, 6)),
         Case("0 epochs: init_layers(layer_sizes, seed, 'he') and no losses", (X9, y9, [2, 3, 2], "sgd", 0.1, 0, 4, 7)),
         Case("optimizer 'rmsprop'", (X9, y9, [2, 3, 2], "rmsprop", 0.1, 1, 4, 8), raises="ValueError"),
-        _held_out(1, "sgd", 0.2, 1),
-        _held_out(1, "momentum", 0.05, 2),
-        _held_out(2, "adam", 0.01, 3),
+        # Measured over 4 splits and 3 seeds each, the held-out accuracy of a correct run is at
+        # least 95% at these settings (plain SGD needs the most epochs to be steady).
+        _held_out(1, "sgd", 0.1, 30, 1),
+        _held_out(2, "momentum", 0.05, 20, 2),
     ]
 
 
