@@ -329,6 +329,16 @@ def test_the_graders_comparison_is_tiny_for_a_right_backward_and_large_at_the_ki
         assert value == pytest.approx(REF.gradient_check(X, labels, layers, hidden, h), rel=0.5, abs=1e-8)
 
 
+def test_a_gradient_check_that_leaves_the_layers_nudged_fails():
+    def gradient_check(X, labels, layers, hidden="relu", h=1e-5):
+        value = REF.gradient_check(X, labels, layers, hidden, h)
+        layers[0][0][0, 0] += h  # nudged in place and not put back
+        return value
+    result = run("gradient_check", gradient_check=gradient_check)
+    assert result.score == 0
+    assert "it changed its input layers in place" in failures(result)
+
+
 @pytest.mark.parametrize("value", [float("nan"), -1.0, "small", [1e-9, 1e-9]])
 def test_a_malformed_gradient_check_answer_fails_with_a_reason(value):
     result = run("gradient_check", full=False, gradient_check=lambda X, labels, layers, hidden="relu", h=1e-5: value)

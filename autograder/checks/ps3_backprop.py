@@ -496,6 +496,8 @@ def grader_gradient_check(case, gradients):
 class GradientCheckTest(Test):
     """gradient_check against the grader's own comparison of the same two gradients."""
 
+    params = ("X", "labels", "layers", "hidden", "h")
+
     def cases(self):
         return gradient_check_cases()
 
@@ -503,7 +505,7 @@ class GradientCheckTest(Test):
         gradient_case = Case(case.label, case.args[:3] + (_check_args(case)[3],))
         outcome, failure = student_gradients(student, gradient_case)
         if failure:
-            return "gradient_check compares " + failure
+            return "gradient_check is judged with your own network_gradients: " + failure
         if outcome.error:
             return ("gradient_check compares your network_gradients with centred differences, but "
                     "network_gradients " + outcome.error_text())
@@ -519,8 +521,7 @@ class GradientCheckTest(Test):
         value = as_float_array(outcome.value)
         if value is None or value.shape != ():
             return "expected a single number (the largest relative error), got %s" % describe(outcome.value)
-        value = float(value)
-        return verdict_on_check(value, expected, case)
+        return verdict_on_check(float(value), expected, case) or FunctionTest.modified_input(self, case, outcome)
 
 
 def verdict_on_check(value, expected, case):
