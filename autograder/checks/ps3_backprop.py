@@ -680,7 +680,7 @@ TRAIN_PARAMS = ("X", "labels", "layer_sizes", "optimizer", "learning_rate", "epo
 MIN_ACCURACY = 0.9
 HELD_OUT_FRACTION = 0.25
 DIGITS_SIZES = [64, 32, 10]
-DIGITS_BATCH = 32
+DIGITS_BATCH = 64
 LOSS_RTOL = 1e-5
 
 
@@ -750,7 +750,7 @@ def train_network_cases():
         Case("the same with adam, learning rate 0.05, 3 epochs (t counts updates from 1)",
              (TOY_X, TOY_LABELS, [3, 4, 3], "adam", 0.05, 3, 4, 0), public=True,
              expected=PUBLIC["train_network", 2]),
-        _held_out(0, "adam", 0.01, 20, 0, public=True),
+        _held_out(0, "adam", 0.01, 15, 0, public=True),
         Case("12 rows, 4-5-4-3, sgd, 4 epochs, batches of 5, seed 3", (X12, y12, [4, 5, 4, 3], "sgd", 0.3, 4, 5, 3)),
         Case("12 rows, momentum, 5 epochs, batches of 3, seed 4", (X12, y12, [4, 6, 3], "momentum", 0.05, 5, 3, 4)),
         Case("9 rows, one layer, adam, 4 epochs, one batch larger than the data",
@@ -760,9 +760,10 @@ def train_network_cases():
         Case("0 epochs: init_layers(layer_sizes, seed, 'he') and no losses", (X9, y9, [2, 3, 2], "sgd", 0.1, 0, 4, 7)),
         Case("optimizer 'rmsprop'", (X9, y9, [2, 3, 2], "rmsprop", 0.1, 1, 4, 8), raises="ValueError"),
         # Measured over 4 splits and 3 seeds each, the held-out accuracy of a correct run is at
-        # least 95% at these settings (plain SGD needs the most epochs to be steady).
-        _held_out(1, "sgd", 0.1, 30, 1),
-        _held_out(2, "momentum", 0.05, 20, 2),
+        # least 94% at these settings (plain SGD needs the most epochs to be steady: at 20 it
+        # fell to 78% once).
+        _held_out(1, "sgd", 0.2, 30, 1),
+        _held_out(2, "momentum", 0.05, 15, 2),
     ]
 
 
