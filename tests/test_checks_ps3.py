@@ -484,6 +484,17 @@ def test_the_digits_are_scikit_learns():
     np.testing.assert_array_equal(ours_y, y)
 
 
+def test_the_moons_are_scikit_learns():
+    from sklearn.datasets import make_moons
+    X, y = make_moons(n_samples=checks.MOONS_ROWS, noise=checks.MOONS_NOISE, random_state=0, shuffle=False)
+    X_train, y_train, X_test, y_test = checks.moons_split(0)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_array_equal(np.vstack([X_test, X_train]), X[order])
+    np.testing.assert_array_equal(np.hstack([y_test, y_train]), y[order])
+    assert any(case.data == "moons points" for case in TESTS["train_network"].cases()
+               if isinstance(case, checks.HeldOut))
+
+
 def test_the_digits_split_is_the_graders_and_scaled():
     X_train, y_train, X_test, y_test = checks.digits_split(0)
     assert len(X_train) + len(X_test) == 1797 and len(X_test) == 449
