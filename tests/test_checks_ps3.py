@@ -476,21 +476,9 @@ def test_the_reference_clears_the_accuracy_bar_with_room_to_spare():
             assert np.mean(np.argmax(checks.logits_of(case.X_test, layers), axis=1) == case.y_test) >= 0.95
 
 
-def test_the_digits_are_scikit_learns():
-    from sklearn.datasets import load_digits
-    X, y = load_digits(return_X_y=True)
-    ours_X, ours_y = checks.digits()
-    np.testing.assert_array_equal(ours_X, X)
-    np.testing.assert_array_equal(ours_y, y)
-
-
-def test_the_moons_are_scikit_learns():
-    from sklearn.datasets import make_moons
-    X, y = make_moons(n_samples=checks.MOONS_ROWS, noise=checks.MOONS_NOISE, random_state=0, shuffle=False)
+def test_one_held_out_case_is_on_the_moons():
     X_train, y_train, X_test, y_test = checks.moons_split(0)
-    order = np.random.default_rng(0).permutation(len(X))
-    np.testing.assert_array_equal(np.vstack([X_test, X_train]), X[order])
-    np.testing.assert_array_equal(np.hstack([y_test, y_train]), y[order])
+    assert len(X_train) + len(X_test) == checks.MOONS_ROWS and set(np.unique(y_test)) == {0, 1}
     assert any(case.data == "moons points" for case in TESTS["train_network"].cases()
                if isinstance(case, checks.HeldOut))
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..sandbox import wire
+from . import datasets
 from .assignment import Assignment, Mistake
 from .cases import Case, FunctionTest, expected_as, inputs, nonfinite, same_as, with_reference
 from .compare import as_float_array, describe, describe_shape
@@ -469,8 +470,7 @@ class HeldOut(Case):
 def breast_cancer_split(seed):
     """(X_train, y_train, X_test, y_test): a quarter of the rows held out, chosen by `seed`,
     every feature standardised with the training rows' mean and standard deviation."""
-    from sklearn.datasets import load_breast_cancer
-    X, y = load_breast_cancer(return_X_y=True)
+    X, y = datasets.breast_cancer()
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(HELD_OUT_FRACTION * len(X)))
     test, train = order[:n_test], order[n_test:]

@@ -19,14 +19,13 @@ A network is a list of (W, b) pairs. Three tests are not "call and compare":
   and by its last loss against the loss of the returned network computed here.
 """
 import functools
-import importlib.util
 import math
-import os
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from . import datasets
 from .assignment import Assignment, Mistake
 from .cases import MISSING, Case, FunctionTest, Test, expected_as, inputs, same_as
 from .compare import as_float_array, compare, describe, describe_shape, fmt
@@ -693,28 +692,10 @@ class HeldOut(Case):
     data: str = "digits"
 
 
-@functools.lru_cache(maxsize=1)
-def digits():
-    """scikit-learn's digits (X of shape (1797, 64), y), read from the file the package ships.
-
-    `load_digits` reads the same file, but importing scikit-learn costs a grading worker a
-    second or more; reading the file with NumPy takes a few hundredths
-    (tests/test_checks_ps3.py checks that both give the same data).
-    """
-    spec = importlib.util.find_spec("sklearn")
-    folder = spec.submodule_search_locations[0] if spec and spec.submodule_search_locations else None
-    path = folder and os.path.join(folder, "datasets", "data", "digits.csv.gz")
-    if path and os.path.isfile(path):
-        data = np.loadtxt(path, delimiter=",")
-        return data[:, :-1], data[:, -1].astype(np.int64)
-    from sklearn.datasets import load_digits
-    return load_digits(return_X_y=True)
-
-
 @functools.lru_cache(maxsize=None)
 def digits_split(seed):
     """(X_train, y_train, X_test, y_test): digits scaled by 1/16, a quarter held out by `seed`."""
-    X, y = digits()
+    X, y = datasets.digits()
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = int(round(HELD_OUT_FRACTION * len(X)))
     test, train = order[:n_test], order[n_test:]
@@ -724,18 +705,11 @@ def digits_split(seed):
 @functools.lru_cache(maxsize=None)
 def moons_split(seed):
     """(X_train, y_train, X_test, y_test): scikit-learn's `make_moons(400, noise=0.2,
-    random_state=0, shuffle=False)`, computed here as scikit-learn computes it (importing
-    it costs a grading worker a second; tests/test_checks_ps3.py checks both agree), a
-    quarter held out by `seed`. Two interleaved half circles: no straight line separates
-    them, a hidden layer does."""
-    outer, inner = MOONS_ROWS // 2, MOONS_ROWS - MOONS_ROWS // 2
-    X = np.vstack([np.append(np.cos(np.linspace(0, np.pi, outer)), 1 - np.cos(np.linspace(0, np.pi, inner))),
-                   np.append(np.sin(np.linspace(0, np.pi, outer)),
-                             1 - np.sin(np.linspace(0, np.pi, inner)) - 0.5)]).T
-    X = X + np.random.RandomState(0).normal(scale=MOONS_NOISE, size=X.shape)
-    y = np.hstack([np.zeros(outer, dtype=np.int64), np.ones(inner, dtype=np.int64)])
+    random_state=0, shuffle=False)`, a quarter held out by `seed`. Two interleaved half
+    circles: no straight line separates them, a hidden layer does."""
+    X, y = datasets.moons(MOONS_ROWS, MOONS_NOISE, 0)
     order = np.random.default_rng(seed).permutation(MOONS_ROWS)
-    test, train = order[:int(round(HELD_OUT_FRACTION * MOONS_ROWS))], order[int(round(HELD_OUT_FRACTION * MOONS_ROWS)):]
+    test, train = np.split(order, [int(round(HELD_OUT_FRACTION * MOONS_ROWS))])
     return X[train], y[train], X[test], y[test]
 
 
