@@ -18,6 +18,8 @@ from attacks_ps4 import ALTERNATIVES, ASSIGNMENT, ATTACKS, POINTS
 from course_helpers import autograder_command
 from grading_helpers import REPO
 
+pytestmark = pytest.mark.slow  # a class graded end to end; over 10 s
+
 CLASS = ATTACKS + ALTERNATIVES
 
 

@@ -120,6 +120,7 @@ def right_layers(n_classes, hidden_units, rate):
     return [DENSE(hidden_units, activation="relu"), *dropout, DENSE(n_classes, activation="softmax")]
 
 
+@pytest.mark.slow
 def test_the_reference_earns_full_marks_and_its_parameter_count_is_the_contracts():
     assert run("build_classifier", REF.build_classifier).score == TESTS["build_classifier"].points
     spec = keras_model.classifier_layers(10, 64, 0.0)
@@ -266,6 +267,7 @@ def experiment_changed(change):
     return run_experiment
 
 
+@pytest.mark.slow
 def test_the_reference_experiment_earns_full_marks():
     result = run("run_experiment", experiment_changed(lambda rate, entry: entry))
     assert result.score == TESTS["run_experiment"].points, failures(result)

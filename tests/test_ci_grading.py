@@ -15,6 +15,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pytest
 import yaml
 
 from autograder import checks
@@ -162,6 +163,7 @@ def test_the_workflows_refuse_an_assignment_the_package_does_not_have(tmp_path):
 
 # --- grade.yml -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_grade_workflow_publishes_valid_outputs_that_reveal_nothing_hidden(tmp_path_factory):
     """grade.yml's job after a push of the example class (so with no assignment input)."""
     course = example_class(tmp_path_factory, "unsharded")
@@ -246,6 +248,7 @@ def check_nothing_hidden(course, published):
 
 # --- grade-sharded.yml --------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_sharded_workflow_gives_the_grades_of_one_unsharded_run(tmp_path_factory):
     course = example_class(tmp_path_factory, "sharded")
     unsharded = grade_jobs(course, ASSIGNMENT, find_submissions(course, ASSIGNMENT), workers=2, force=True)

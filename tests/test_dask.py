@@ -29,6 +29,8 @@ from autograder.batch.shards import Shard, read_shard_file
 from grading_helpers import ASSIGNMENT, example_class
 from course_helpers import autograder_command
 
+pytestmark = pytest.mark.slow  # a Dask cluster started and a class graded on it: over 10 s
+
 SLOW = ("slow-1", "slow-2")
 
 

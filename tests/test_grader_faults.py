@@ -124,6 +124,7 @@ def _zygote_of(grader):
     return [pid for pid in _children(grader.pid) if is_zygote(pid)]
 
 
+@pytest.mark.slow
 def test_killed_workers_cost_a_retry_not_a_result(tmp_path_factory, capsys):
     """SIGKILL to a sandbox supervisor, then to the warm zygote, mid-batch: the runs
     they held are graded again (nobody is charged with a crash), the rest goes on."""
@@ -244,6 +245,7 @@ def _fill(folder, leave_kb):
     return filler
 
 
+@pytest.mark.slow
 def test_a_full_disk_fails_cleanly_and_the_rerun_finishes(tmp_path_factory, small_disk, capsys):
     course = _class_course(tmp_path_factory, "full", into=os.path.join(small_disk, "course"))
     gradebook = file_hashes(course.root)["gradebook.db"]

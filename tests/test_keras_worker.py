@@ -44,6 +44,7 @@ def test_the_worker_rebuilds_and_runs_a_model():
         worker.close()
 
 
+@pytest.mark.slow
 def test_a_worker_out_of_time_fails_that_request_only_and_is_restarted():
     worker = keras_worker.KerasWorker(request_seconds=1e-4)
     try:
@@ -56,6 +57,7 @@ def test_a_worker_out_of_time_fails_that_request_only_and_is_restarted():
         worker.close()
 
 
+@pytest.mark.slow
 def test_a_worker_out_of_memory_fails_that_request_only_and_is_restarted():
     worker = keras_worker.KerasWorker(memory_mb=1400)
     try:

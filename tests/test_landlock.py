@@ -295,6 +295,7 @@ def nobody_in_landlock(home):
     return {**unprivileged_environment(home), ENVIRONMENT_SWITCH: "landlock"}
 
 
+@pytest.mark.slow
 def test_an_ordinary_user_grades_full_marks_in_the_landlock_tier(tmp_path_factory):
     folder, home = unprivileged_folder("dlcourse-landlock-")
     try:

@@ -149,6 +149,7 @@ def test_build_classifier_computes_a_softmax_of_its_layers():
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)  # Keras computes in float32
 
 
+@pytest.mark.slow
 def test_run_experiment_reports_what_its_models_do():
     from sklearn.datasets import load_digits
     X, y = load_digits(return_X_y=True)
