@@ -28,7 +28,9 @@ ROOT = "/sys/fs/cgroup"
 GROUP = "dlcourse-autograder"
 GRADER_LEAF = "dlcourse-grader"
 CONTROLLERS = ("memory", "pids", "cpu")
-# How far below its memory limit a run's peak may stop when the limit is what stopped it.
+# How far below its memory limit a run's peak may stop when the limit is what stopped it
+# (at least this, and a fiftieth of the limit: near its limit the kernel reclaims the
+# run's page cache too, and a charge may stop short by more than a page).
 LIMIT_SLACK = 4 << 20
 
 # Per version: the files a group's figures are read from.
@@ -212,7 +214,8 @@ class RunGroup:
                       if len(line.split()) >= 2)
         reached_limit = int(events.get("max", 0)) if self.version == 2 else _read_int(path, "memory.failcnt")
         return {"max_memory_mb": peak / 2**20, "oom_kills": int(events.get("oom_kill", 0)),
-                "memory_limit_reached": bool(limit and peak >= limit - LIMIT_SLACK or reached_limit)}
+                "memory_limit_reached": bool(limit and peak >= limit - max(LIMIT_SLACK, limit // 50)
+                                             or reached_limit)}
 
     def remove(self) -> None:
         """Leave the groups, kill what is left in them, delete them."""
