@@ -153,6 +153,14 @@ class FunctionTest(Test):
         hint = self.hint(case, got, expected, reference)
         return mismatch.text() + (" - hint: " + hint if hint else "")
 
+    def judge_returned(self, case, student, problem_of):
+        """Call the function on `case` and judge what it returned with
+        `problem_of(case, value)`, computed here (no expected value), then its inputs."""
+        outcome = student.call(self.function, *case.args, **case.kwargs)
+        if outcome.error:
+            return outcome.error_text()
+        return problem_of(case, outcome.value) or self.modified_input(case, outcome)
+
     def hint(self, case, got, expected, reference):
         for hint in self.hints:
             text = hint(case, got, expected, reference)

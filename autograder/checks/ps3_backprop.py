@@ -785,11 +785,7 @@ class TrainNetworkTest(FunctionTest):
     def judge(self, student, reference, case):
         if not isinstance(case, HeldOut):
             return super().judge(student, reference, case)
-        outcome = student.call(self.function, *case.args, **case.kwargs)
-        if outcome.error:
-            return outcome.error_text()
-        failure = _quiet(held_out_problem, case, outcome.value)
-        return failure or self.modified_input(case, outcome)
+        return self.judge_returned(case, student, lambda case, got: _quiet(held_out_problem, case, got))
 
     def problem(self, case, got, expected, reference):
         if not isinstance(got, (list, tuple)) or len(got) != 2:
