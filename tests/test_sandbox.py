@@ -15,7 +15,7 @@ from autograder.results import Status
 from autograder.sandbox import Limits, SandboxStudent, Zygote
 from autograder.sandbox.client import _interpret
 from autograder.sandbox.framing import ConnectionEnded, TimedOut
-from autograder.sandbox.inside import cgroups
+from autograder.sandbox.inside import cgroups, isolation
 from autograder.sandbox.student import ProcessLost
 from autograder.sandbox.tiers import probe
 
@@ -225,6 +225,39 @@ def test_memory_taken_past_the_deadline_still_ends_at_the_memory_limit(zygote):
 
 SLOW_HOG = ("import time\ndef f():\n    hog = []\n    while True:\n"
             "        hog.append(bytearray(8 * 2**20))\n        time.sleep(0.1)\n")
+
+
+@pytest.mark.slow
+def test_a_hog_starved_of_cpu_time_still_ends_at_the_memory_limit(zygote):
+    """A busy machine can leave a run without the CPU for longer than the grader waits
+    between two looks at it: such a run takes no memory in that time, and must not be
+    taken for one that stopped taking memory. The load is made real here with the
+    run's own CPU quota: 0.1 s in every second, so the hog waits 0.9 s at a time. It
+    needs about 0.3 s of CPU time to fill its 128 MB (8 MB per 20 ms), which it gets
+    long after its 1 s deadline."""
+    where = cgroups.hierarchy(os.geteuid() == 0)
+    cpu_parent = cgroups._parents(where).get("cpu") if where else None
+    if cpu_parent is None:
+        pytest.skip("no cpu cgroup for the runs here")
+    student = SandboxStudent(zygote, [("cell", STEADY_HOG)], Limits(call_timeout=1, memory_mb=128))
+    student._ensure_child()
+    group = os.path.join(cpu_parent, cgroups.run_name(student.child.pid))
+    if where["version"] == 1:
+        cgroups._write(group, "cpu.cfs_period_us", "1000000")
+        cgroups._write(group, "cpu.cfs_quota_us", "100000")
+        assert cgroups._read_int(group, "cpu.cfs_quota_us") == 100000
+    else:
+        cgroups._write(group, "cpu.max", "100000 1000000")
+        assert isolation.read_quietly(group, "cpu.max").split() == ["100000", "1000000"]
+    with pytest.raises(ProcessLost) as lost:
+        student.call("f")
+    student.close()
+    assert lost.value.status == "memory_limit", lost.value
+
+
+STEADY_HOG = ("import time\nimport numpy as np\ndef f():\n    hog = []\n    while True:\n"
+              "        hog.append(np.ones(2**20))\n        start = time.process_time()\n"
+              "        while time.process_time() - start < 0.02:\n            pass\n")
 
 
 @pytest.mark.parametrize("tier", ["userns", "landlock"])

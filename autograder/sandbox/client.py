@@ -32,10 +32,12 @@ SIGNAL_NAMES = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "SIGKILL
 
 
 # A run still taking memory when its call's time is up is watched every OVERTIME_POLL
-# seconds while it takes at least OVERTIME_GROWTH more bytes each time (see
-# `Child.overtime`), for at most OVERTIME_FACTOR times the call's limit.
+# seconds while it takes at least OVERTIME_GROWTH more bytes per OVERTIME_IDLE_CPU
+# seconds of CPU time it gets (see `Child.overtime`), for at most OVERTIME_FACTOR times
+# the call's limit.
 OVERTIME_POLL = 0.2
 OVERTIME_GROWTH = 1 << 20
+OVERTIME_IDLE_CPU = 0.1
 OVERTIME_FACTOR = 10
 
 OUT_OF_MEMORY = "the code used more than the memory limit (it raised MemoryError) and was stopped"
@@ -192,21 +194,26 @@ class Child:
         Whether code that takes memory without end meets its memory limit or its time
         limit first must not depend on how busy the machine is: on a loaded machine
         (or a virtual one that hands out fresh memory slowly) it gets less CPU time per
-        second. So its time is counted here as CPU time, which is what the load takes
-        away. Code that takes no more memory (an infinite loop, a sleep) is stopped
-        after one look; the wall-clock bound only ends a run starved of CPU time.
+        second, and may get none between two looks. So its time is counted here as CPU
+        time, which is what the load takes away: the run is stopped once it has had
+        OVERTIME_IDLE_CPU s of CPU time without taking memory (an infinite loop), or
+        when it waits for nothing but itself (a sleep); a run that is waiting for the
+        CPU is looked at again. The wall-clock bound only ends a run starved of CPU time.
         """
-        memory = self.gauge.memory()
-        if memory is None or cpu_at_start is None:
+        memory, cpu_then = self.gauge.memory(), self.gauge.cpu_seconds()
+        if memory is None or cpu_then is None or cpu_at_start is None:
             return False  # the run has ended
         end = time.monotonic() + OVERTIME_FACTOR * limit
         while (left := end - time.monotonic()) > 0:
             if select.select([self.conn], [], [], min(left, OVERTIME_POLL))[0]:
                 return True
             now, cpu = self.gauge.memory(), self.gauge.cpu_seconds()
-            if now is None or now < memory + OVERTIME_GROWTH or cpu is None or cpu - cpu_at_start >= limit:
+            if now is None or cpu is None or cpu - cpu_at_start >= limit:
                 return False
-            memory = now
+            if now >= memory + OVERTIME_GROWTH:
+                memory, cpu_then = now, cpu
+            elif cpu - cpu_then >= OVERTIME_IDLE_CPU or not self.gauge.runnable():
+                return False  # it computes without taking memory, or it sleeps
         return False
 
     def late_answer(self, max_bytes: int):

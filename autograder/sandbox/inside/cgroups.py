@@ -272,6 +272,25 @@ class RunGauge:
         return ticks / os.sysconf("SC_CLK_TCK")
 
 
+    def runnable(self) -> bool:
+        """Whether a thread of the run is running or waiting to run (R), or is in the
+        kernel on its behalf (D: e.g. faulting in memory); not when all sleep."""
+        for pid in self._pids():
+            for task in _tasks(pid):
+                # the state is the 3rd field, after the name (which may hold spaces)
+                state = isolation.read_quietly("/proc/%s/task/%s" % (pid, task), "stat").rpartition(")")[2].split()[:1]
+                if state and state[0] in "RD":
+                    return True
+        return False
+
+
+def _tasks(pid: str) -> list[str]:
+    try:
+        return os.listdir("/proc/%s/task" % pid)
+    except OSError:
+        return []
+
+
 def _resident(pid: str) -> int:
     fields = isolation.read_quietly("/proc/" + pid, "statm").split()
     return int(fields[1]) * os.sysconf("SC_PAGE_SIZE") if len(fields) > 1 else 0
