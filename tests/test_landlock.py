@@ -22,6 +22,7 @@ from fork_helpers import in_child
 from grading_helpers import (REPO, give_to, installation_revealed, released_course, run_unprivileged, unprivileged_environment,
                              unprivileged_folder)
 from test_attacks import _listen
+from test_sandbox import slow_hog_verdict
 
 
 def require_landlock(why):
@@ -252,6 +253,14 @@ def test_a_memory_hog_of_several_processes_ends_as_memory_limit():
             student.close()
             zygote.close()
     assert in_landlock_host(run) == ["memory_limit", "the code used more than the memory limit and was stopped"]
+
+
+def test_memory_taken_past_the_deadline_still_ends_at_the_memory_limit():
+    """As `test_sandbox`'s slow hog under `userns`: past its deadline, the MemoryError
+    that RLIMIT_DATA gives it (or the watchdog's kill) is its memory limit."""
+    status, message, protections = in_landlock_host(lambda: slow_hog_verdict("landlock"))
+    assert "memory watchdog" in protections and "memory cgroup" not in protections
+    assert status == "memory_limit", message
 
 
 def test_what_a_run_leaves_behind_ends_with_it():
