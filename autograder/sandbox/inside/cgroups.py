@@ -201,10 +201,11 @@ class RunGroup:
         The kernel counts an OOM kill before it sends the SIGKILL, so once the run has
         ended the count is final. A run that the grader stopped while the kernel was
         still reclaiming at the limit, or choosing what to kill, shows no kill but a
-        peak at the limit. The peak is the evidence, not v1's `memory.failcnt`: with a
-        memory+swap limit the kernel meets that one first, and counts it in neither
-        file. A charge may fail short of the limit by up to a huge page, and more
-        where a per-CPU batch is charged at once (LIMIT_SLACK).
+        peak at the limit. The peak is the evidence, the failure counters (v1's
+        `memory.failcnt`, v2's `max` event) only where they count: with a memory+swap
+        limit v1 meets that one first, and counts it in neither file. A charge may fail
+        short of the limit by up to a huge page, and more where a per-CPU batch is
+        charged at once (LIMIT_SLACK).
         """
         if "memory" not in self.paths:
             return {}
