@@ -272,14 +272,14 @@ class RunGauge:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
 
-
     def runnable(self) -> bool:
         """Whether a thread of the run is running or waiting to run (R), or is in the
         kernel on its behalf (D: e.g. faulting in memory); not when all sleep."""
         for pid in self._pids():
             for task in _tasks(pid):
                 # the state is the 3rd field, after the name (which may hold spaces)
-                state = isolation.read_quietly("/proc/%s/task/%s" % (pid, task), "stat").rpartition(")")[2].split()[:1]
+                stat = isolation.read_quietly("/proc/%s/task/%s" % (pid, task), "stat")
+                state = stat.rpartition(")")[2].split()[:1]
                 if state and state[0] in "RD":
                     return True
         return False
