@@ -3,7 +3,8 @@
 One module per assignment (`ps1_forward.py`, ...) declares its `ASSIGNMENT`
 (`assignment.Assignment`); the others are the parts they share: the test and case
 model (`cases`), value comparison (`compare`), numerical gradients (`gradcheck`), the
-reference solutions (`reference`), and Keras: which configs may be rebuilt
+reference solutions and mistake models (`reference`), what the student's notebook knows
+of those models (`fingerprints`), and Keras: which configs may be rebuilt
 (`keras_config`), rebuilding and running them (`keras_rebuild`) in the trusted Keras
 worker (`keras_worker`), and judging what the rebuilt model is and does (`keras_model`).
 Assignments are discovered: a module of this package that declares `ASSIGNMENT` is one.

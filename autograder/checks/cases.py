@@ -17,6 +17,7 @@ import numpy as np
 from ..results import CaseResult, TestResult
 from ..sandbox import wire
 from ..sandbox.student import Outcome, ProcessLost
+from . import fingerprints
 from .compare import as_float_array, compare, describe, identical
 
 MISSING = object()
@@ -275,6 +276,24 @@ def transposed(message):
         if len(shape) == 2 and shape[0] != shape[1] and got_shape == shape[::-1]:
             return message
         return None
+    return hint
+
+
+def mistake(name, message, **fixed):
+    """A hint: the answer equals what the grader's model `name` of a typical mistake
+    returns on the case's inputs (and `fixed`). The models are in the assignment's
+    mistakes module (`solutions/mistakes/<assignment>.py`, see `reference`): each holds
+    the right computation with one thing changed, so it stays with the answer key.
+    Without it (the student's notebook) a public case's answer is compared with the
+    model's through their digests (see `fingerprints`)."""
+    def hint(case, got, expected, reference):
+        if reference is not None and reference.mistakes is not None:
+            model = getattr(reference.mistakes, name)
+            args, kwargs = inputs(case)
+            return message if _matches(got, _quietly(lambda: model(*args, **kwargs, **fixed))) else None
+        shipped = fingerprints.known(fingerprints.key(name, fixed, case)) if case.public else None
+        return message if shipped is not None and shipped == fingerprints.fingerprint(got) else None
+    hint.model = (name, fixed)
     return hint
 
 

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from .assignment import Assignment, Mistake
-from .cases import (Case, FunctionTest, expected_as, inputs, nonfinite, same_as, transposed,
+from .cases import (Case, FunctionTest, expected_as, inputs, mistake, nonfinite, same_as, transposed,
                     with_reference)
 from .compare import as_float_array, compare
 
@@ -203,37 +203,6 @@ def init_layers_cases():
     ]
 
 
-def _init_variant(scale=None, draw_b=False, fresh_rng=False, transpose=False, reverse=False,
-                  legacy=False, swap=False):
-    """A candidate: the contract's network drawn with one typical mistake."""
-    def candidate(case, reference):
-        args, kwargs = inputs(case)
-        named = dict(zip(INIT_PARAMS, args), **kwargs)
-        sizes, seed = [int(size) for size in named["layer_sizes"]], named["seed"]
-        scheme = named.get("scheme", "he")
-        if scheme not in ("he", "xavier"):
-            return None
-        gain = {"he": 2.0, "xavier": 1.0}[scheme]
-        if swap:
-            gain = 3.0 - gain
-        pairs = list(enumerate(zip(sizes[:-1], sizes[1:])))
-        make = np.random.RandomState if legacy else np.random.default_rng
-        rng = make(seed)
-        layers = [None] * len(pairs)
-        for index, (n_in, n_out) in (reversed(pairs) if reverse else pairs):
-            if fresh_rng:
-                rng = make(seed)
-            std = scale(gain, n_in, n_out) if scale else np.sqrt(gain / n_in)
-            if transpose:
-                W = rng.normal(0.0, std, size=(n_out, n_in)).T
-            else:
-                W = rng.normal(0.0, std, size=(n_in, n_out))
-            b = rng.normal(0.0, std, size=n_out) if draw_b else np.zeros(n_out)
-            layers[index] = (W, b)
-        return layers
-    return candidate
-
-
 def _pairs(got):
     """The (W, b) pairs of a returned network as float arrays, or None if it is not one."""
     if not isinstance(got, (list, tuple)):
@@ -273,28 +242,27 @@ init_layers = Ps1Test(
     "init_layers", 2, init_layers_cases, params=INIT_PARAMS,
     hints=[
         _transposed_weights("each W has shape (n_in, n_out): one row per input, one column per unit"),
-        same_as(_init_variant(scale=lambda gain, n_in, n_out: gain / n_in),
+        mistake("variance_as_scale",
                 "rng.normal takes a standard deviation: the scale is sqrt(2 / n_in) for 'he' and "
                 "sqrt(1 / n_in) for 'xavier', and you used the variance (no square root)"),
-        same_as(_init_variant(scale=lambda gain, n_in, n_out: np.sqrt(gain / n_out)),
-                "scale by the number of inputs of each layer (n_in), not by its outputs"),
-        same_as(_init_variant(swap=True),
+        mistake("scaled_by_outputs", "scale by the number of inputs of each layer (n_in), not by its outputs"),
+        mistake("other_scheme",
                 "this is the other scheme's scale: 'he' uses sqrt(2 / n_in), 'xavier' sqrt(1 / n_in)"),
-        same_as(_init_variant(scale=lambda gain, n_in, n_out: 1.0),
+        mistake("unscaled",
                 "the weights are not scaled: draw them with standard deviation sqrt(2 / n_in) "
                 "('he') or sqrt(1 / n_in) ('xavier')"),
-        same_as(_init_variant(draw_b=True),
+        mistake("biases_drawn",
                 "b is drawn too: every b starts at zeros and nothing is drawn for it (each extra "
                 "draw also changes every later weight)"),
         _nonzero_biases("every b must start at zeros"),
-        same_as(_init_variant(fresh_rng=True),
+        mistake("generator_per_layer",
                 "create the generator once, before the loop: a new default_rng(seed) for each "
                 "layer starts every layer from the same draws"),
-        same_as(_init_variant(transpose=True),
+        mistake("drawn_transposed",
                 "draw each W with size=(n_in, n_out): drawing (n_out, n_in) and transposing puts "
                 "the numbers in other places"),
-        same_as(_init_variant(reverse=True), "draw the layers in order, the first layer first"),
-        same_as(_init_variant(legacy=True),
+        mistake("drawn_last_layer_first", "draw the layers in order, the first layer first"),
+        mistake("legacy_random",
                 "use rng = np.random.default_rng(seed) and rng.normal: np.random.seed with the "
                 "np.random functions draws other numbers"),
     ])
@@ -367,41 +335,6 @@ def network_forward_cases():
     return cases
 
 
-def _activate(z, name):
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(z / 2.0))
-    if name == "tanh":
-        return np.tanh(z)
-    return z
-
-
-def _softmax(z, axis=1):
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def _network_variant(hidden=None, last="linear", output="softmax", axis=1, bias=True):
-    """A candidate: the network's output computed with one typical mistake."""
-    def candidate(case, reference):
-        args, kwargs = inputs(case)
-        named = dict(zip(NETWORK_PARAMS, args), **kwargs)
-        asked = named.get("hidden", "relu")
-        if hidden == asked:
-            return None  # that would be the right answer
-        name = hidden or asked
-        a = np.asarray(named["X"], dtype=np.float64)
-        layers = named["layers"]
-        for index, (W, b) in enumerate(layers):
-            z = a @ np.asarray(W, dtype=np.float64) + (np.asarray(b, dtype=np.float64) if bias else 0.0)
-            a = _activate(z, name if index < len(layers) - 1 or last == "hidden" else "linear")
-        if output == "softmax":
-            return _softmax(a, axis)
-        return _activate(a, "sigmoid") if output == "sigmoid" else a
-    return candidate
-
-
 network_forward = Ps1Test(
     "network_forward", 3, network_forward_cases, params=NETWORK_PARAMS, no_warnings=True,
     warning_hint=("exp overflows for large logits: subtract each row's largest logit before exp "
@@ -410,20 +343,18 @@ network_forward = Ps1Test(
         transposed("your result is transposed: one row per row of X, one column per class"),
         nonfinite("the softmax overflowed: subtract each row's largest logit before exp "
                   "(the probabilities stay the same, and exp never sees a positive number)"),
-        same_as(_network_variant(output="logits"),
-                "these are the logits: finish with a softmax over each row"),
-        same_as(_network_variant(last="hidden"),
+        mistake("logits_returned", "these are the logits: finish with a softmax over each row"),
+        mistake("activation_on_last_layer",
                 "the last layer is linear: apply the hidden activation to the hidden layers only, "
                 "then the softmax to the last layer's outputs"),
-        same_as(_network_variant(axis=0),
+        mistake("softmax_over_columns",
                 "the softmax normalises each row (axis=1), so that every row sums to 1; yours "
                 "normalises each column"),
-        same_as(_network_variant(output="sigmoid"),
-                "the output is a softmax over each row, not a sigmoid of each logit"),
-        same_as(_network_variant(bias=False), "the biases are missing: each layer computes a @ W + b"),
+        mistake("sigmoid_output", "the output is a softmax over each row, not a sigmoid of each logit"),
+        mistake("biases_left_out", "the biases are missing: each layer computes a @ W + b"),
     ] + [
-        same_as(_network_variant(hidden=name),
-                "this uses the %r hidden activation: use the one asked for by `hidden`" % name)
+        mistake("hidden_activation_ignored",
+                "this uses the %r hidden activation: use the one asked for by `hidden`" % name, used=name)
         for name in ("relu", "sigmoid", "tanh")
     ])
 
@@ -431,7 +362,7 @@ network_forward = Ps1Test(
 # --- accuracy -------------------------------------------------------------------------
 
 def _probabilities(seed, n, k):
-    return _softmax(np.random.default_rng(seed).normal(0.0, 2.0, size=(n, k)))
+    return np.random.default_rng(seed).dirichlet(np.full(k, 0.5), size=n)
 
 
 def accuracy_cases():

@@ -1,4 +1,5 @@
-"""Load the instructor's reference solutions (`solutions/<assignment>.py`).
+"""Load the instructor's reference solutions (`solutions/<assignment>.py`) and the
+models of typical mistakes that the hints recognise (`solutions/mistakes/<assignment>.py`).
 
 Only the grader's trusted side and nbgrader's hidden tests do this. The module is
 loaded from its file, so nothing needs `solutions/` on `sys.path`, and the course is
@@ -44,8 +45,11 @@ class Reference:
     batch's warm workers do, per process).
     """
 
-    def __init__(self, module):
+    def __init__(self, module, mistakes=None):
         self.module = module  # the solutions module itself
+        # The mistakes module: each model is the right computation with one thing
+        # changed, so it is part of the answer key, never shipped with the checks.
+        self.mistakes = mistakes
         self._answers: dict = {}
 
     def __getattr__(self, name):
@@ -62,12 +66,18 @@ class Reference:
 
 
 def load(assignment: str, root: str | os.PathLike | None = None) -> Reference:
-    """The reference solutions of `assignment`, loaded from their file."""
-    path = Path(root) / "solutions" if root else course_root() / "solutions"
-    path = path / (assignment + ".py")
+    """The reference solutions of `assignment`, and its mistakes module where there is one."""
+    folder = Path(root) / "solutions" if root else course_root() / "solutions"
+    mistakes = folder / "mistakes" / (assignment + ".py")
+    return Reference(_module(folder / (assignment + ".py"), "_reference_" + assignment),
+                     _module(mistakes, "_mistakes_" + assignment) if mistakes.is_file() else None)
+
+
+def _module(path: Path, name: str):
+    """The module in file `path`, loaded from it."""
     if not path.is_file():
         raise ReferenceNotFound("no reference solution at %s" % path)
-    spec = importlib.util.spec_from_file_location("_reference_" + assignment, path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return Reference(module)
+    return module
