@@ -492,14 +492,30 @@ def test_malformed_fits_fail_the_held_out_case_with_a_reason(returned, problem):
     assert problem in failures(result)
 
 
-def test_the_replay_and_its_switches():
+def assert_same_fit(got, expected, rtol=1e-12):
+    for got_part, expected_part in zip(got, expected):
+        np.testing.assert_allclose(got_part, expected_part, rtol=rtol, atol=1e-14)
+
+
+def test_each_fit_mistake_model_is_the_reference_with_its_one_slip():
+    models = REF.mistakes
     X, y = checks._toy(170, 30, 3)
-    for args in ((X, y, 0.3, 4, 7, 1), (X, y, 1.0, 3, 50, 2), (X, y, 0.1, 0, 5, 3)):
-        for got, expected in zip(checks.replay(*args), REF.fit_logistic(*args)):
-            np.testing.assert_allclose(got, expected, rtol=1e-12)
-    w, b, losses = checks.replay(X, y, 0.3, 4, 7, 1, losses_before=True)
+    args = (X, y, 0.3, 4, 7, 1)
+    # Losses recorded before each epoch's steps: the first is at w = 0, the rest one epoch late.
+    w, b, losses = models.losses_before_steps(*args)
+    right = REF.fit_logistic(*args)
+    assert_same_fit((w, b, losses[1:]), (right[0], right[1], right[2][:-1]))
     assert losses[0] == pytest.approx(np.log(2))
-    assert not np.allclose(checks.replay(X, y, 0.3, 4, 7, 1, same_batches=True)[0], checks.replay(X, y, 0.3, 4, 7, 1)[0])
+    # Uphill steps are downhill steps with the learning rate negated.
+    assert_same_fit(models.steps_uphill(*args), REF.fit_logistic(X, y, -0.3, 4, 7, 1))
+    # One step per epoch on all rows is a batch larger than the data (the order aside).
+    assert_same_fit(models.one_step_per_epoch(*args), REF.fit_logistic(X, y, 0.3, 4, 50, 1), rtol=1e-10)
+    # The same batches every epoch: the first epoch is right, the later ones are not.
+    assert_same_fit(models.same_batches_every_epoch(X, y, 0.3, 1, 7, 1), REF.fit_logistic(X, y, 0.3, 1, 7, 1))
+    assert not np.allclose(models.same_batches_every_epoch(*args)[0], right[0])
+    for model in (models.losses_before_steps, models.steps_uphill, models.one_step_per_epoch,
+                  models.same_batches_every_epoch):
+        assert_same_fit(model(X, y, 0.1, 0, 5, 3), REF.fit_logistic(X, y, 0.1, 0, 5, 3))
 
 
 def test_the_held_out_split_is_the_graders_and_standardised():

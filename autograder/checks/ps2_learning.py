@@ -6,14 +6,16 @@ and 04), centred_gradient 2, relative_error 1, logistic_gradients 3, fit_logisti
 
 `centred_gradient` is called with functions the grader names (`{"$function": name}`,
 see `sandbox/wire.py`); its expected value is the centred difference of that function
-in closed form, computed here, never a numerical gradient of the reference. 
-`fit_logistic` is judged twice: against the reference's replay of the contract's
-steps on small data, and on standardised breast-cancer data this module splits
-itself, by the accuracy of the returned (w, b) on rows the student's code never saw.
+in closed form, computed here, never a numerical gradient of the reference.
+`fit_logistic` is judged twice: against the reference's fit on small data, and on
+standardised breast-cancer data this module splits itself, by the accuracy of the
+returned (w, b) on rows the student's code never saw.
 
-Most hints are mistake models computed from the case itself (the inputs, or the
-right answer), so they also help on the public cases in the student's notebook,
-where there is no reference solution.
+A hint reads a mistake off the right answer (`expected_as`), or compares the answer
+with the grader's model of a typical mistake (`mistake`). The models are the right
+computation with one thing changed, so they live with the answer key
+(`solutions/mistakes/ps2_learning.py`); on the public cases in the student's notebook
+they are compared through shipped digests of their answers.
 """
 import functools
 from dataclasses import dataclass
@@ -23,9 +25,8 @@ import numpy as np
 from ..sandbox import wire
 from . import datasets
 from .assignment import Assignment, Mistake
-from .cases import Case, FunctionTest, expected_as, inputs, nonfinite, same_as, with_reference
+from .cases import Case, FunctionTest, expected_as, mistake, nonfinite, same_as, with_reference
 from .compare import as_float_array, describe, describe_shape
-
 
 
 def _random(seed, *shape, scale=1.0):
@@ -69,11 +70,6 @@ def regression_cases(seed, public_expected):
     ]
 
 
-def _errors(case):
-    y_true, y_pred = inputs(case)[0][:2]
-    return np.asarray(y_true, dtype=float) - np.asarray(y_pred, dtype=float)
-
-
 SUM_NOT_MEAN = "this is the sum of the errors' terms; divide by their number (np.mean)"
 
 mse = FunctionTest(
@@ -85,9 +81,8 @@ mse = FunctionTest(
         expected_as(lambda case, expected: expected * _size(case) / (_size(case) - 1)
                     if _size(case) > 1 else None,
                     "this divides by n - 1: the mean divides by n"),
-        same_as(lambda case, ref: np.var(_errors(case)),
-                "np.var subtracts the mean error first: square the errors themselves"),
-        same_as(lambda case, ref: np.mean(np.abs(_errors(case))), "this is the MAE: square the errors"),
+        mistake("variance_of_errors", "np.var subtracts the mean error first: square the errors themselves"),
+        mistake("mean_absolute_error", "this is the MAE: square the errors"),
     ])
 
 
@@ -112,21 +107,12 @@ def binary_cross_entropy_cases():
 UNCLIPPED = ("log(0) is -inf: clip p to [eps, 1 - eps] first, "
              "p = np.clip(p, eps, 1 - eps)")
 
-def _clipped_bce(y, p, eps=1e-7):
-    """Binary cross-entropy as Keras computes it (p clipped by its epsilon), for a hint
-    that needs no reference: it helps on public cases in the student's notebook too."""
-    y = np.asarray(y, dtype=np.float64)
-    p = np.clip(np.asarray(p, dtype=np.float64), eps, 1 - eps)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-
 binary_cross_entropy = FunctionTest(
     "binary_cross_entropy", 2, binary_cross_entropy_cases, params=("y_true", "p"),
     hints=[
         nonfinite(UNCLIPPED),
         expected_as(lambda case, expected: -expected, "the sign is flipped: BCE is -mean(...)"),
-        same_as(lambda case, ref: _clipped_bce(*inputs(case)[0][1::-1]),
-                "the arguments are swapped: y_true comes first, then p"),
+        mistake("arguments_swapped", "the arguments are swapped: y_true comes first, then p"),
         expected_as(lambda case, expected: expected * _size(case), SUM_NOT_MEAN),
     ])
 
@@ -145,15 +131,6 @@ def minibatches_cases():
         Case("100 samples in batches of 32", (100, 32, {"$rng": 5})),
         Case("batch size 0", (10, 0, {"$rng": 6}), raises="ValueError"),
     ]
-
-
-def _chunks(order, batch_size):
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-
-
-def _unshuffled(case, reference):
-    n_samples, batch_size, _ = inputs(case)[0]
-    return _chunks(np.arange(n_samples), batch_size)
 
 
 def _other_shuffle(case, got, expected, reference):
@@ -192,7 +169,8 @@ def _integers(batch):
 minibatches = MinibatchesTest(
     "minibatches", 2, minibatches_cases, params=("n_samples", "batch_size", "rng"), rtol=0, atol=0,
     hints=[
-        same_as(_unshuffled, "the indices are not shuffled: order = rng.permutation(n_samples)"),
+        mistake("unshuffled",
+                "the indices are not shuffled: shuffle them once with rng.permutation(n_samples)"),
         expected_as(lambda case, expected: expected[:-1] if len(expected) > 1 else None,
                     "the last, shorter batch is missing: keep it (the last batch may be shorter)"),
         expected_as(lambda case, expected: np.concatenate(expected),
@@ -266,23 +244,6 @@ def centred_gradient_cases():
     ]
 
 
-def _difference(kind):
-    """A candidate: a one-sided (or all-at-once) difference of the case's function."""
-    def candidate(case, reference):
-        (f, x, *rest), kwargs = inputs(case)
-        h = rest[0] if rest else kwargs.get("h", DEFAULT_H)
-        x = np.array(x, dtype=np.float64)
-        if kind == "all at once":
-            return (f(x + h) - f(x - h)) / (2 * h)
-        slope = np.zeros_like(x)
-        for index in np.ndindex(x.shape):
-            step = np.zeros_like(x)
-            step[index] = h
-            slope[index] = (f(x + step) - f(x)) / h if kind == "forward" else (f(x) - f(x - step)) / h
-        return slope
-    return candidate
-
-
 def _ignores_h(case, reference):
     name, x, h = _parts(case)
     return exact_centred(name, x, DEFAULT_H) if h != DEFAULT_H and name != "logistic_loss" else None
@@ -306,18 +267,20 @@ class CentredGradientTest(FunctionTest):
 centred_gradient = CentredGradientTest(
     "centred_gradient", 2, centred_gradient_cases, params=("f", "x", "h"),
     hints=[
-        same_as(_difference("forward"), "this is a forward difference (f(x + h e_i) - f(x)) / h, "
-                                         "whose error is O(h): take the centred one, "
-                                         "(f(x + h e_i) - f(x - h e_i)) / (2h), whose error is O(h**2)"),
-        same_as(_difference("backward"), "this is a backward difference (f(x) - f(x - h e_i)) / h: "
-                                          "take the centred one, (f(x + h e_i) - f(x - h e_i)) / (2h)"),
+        mistake("forward_difference",
+                "this is a forward difference (f(x + h e_i) - f(x)) / h, whose error is O(h): take "
+                "the centred one, (f(x + h e_i) - f(x - h e_i)) / (2h), whose error is O(h**2)"),
+        mistake("backward_difference",
+                "this is a backward difference (f(x) - f(x - h e_i)) / h: take the centred one, "
+                "(f(x + h e_i) - f(x - h e_i)) / (2h)"),
         expected_as(lambda case, expected: 2 * expected,
                     "this is twice the gradient: x + h e_i and x - h e_i are 2h apart, divide by 2h"),
         expected_as(lambda case, expected: -expected,
                     "the sign is flipped: f(x + h e_i) comes first, f(x - h e_i) is subtracted"),
         same_as(_ignores_h, "this uses h = 1e-5 whatever h is passed: use the h you were given"),
-        same_as(_difference("all at once"), "this moves every element at once: nudge one element at "
-                                             "a time (e_i is 1 at position i, 0 elsewhere)"),
+        mistake("every_element_at_once",
+                "this moves every element at once: nudge one element at a time (e_i is 1 at "
+                "position i, 0 elsewhere)"),
         expected_as(lambda case, expected: np.ravel(expected) if np.ndim(expected) > 1 else None,
                     "the gradient must have the shape of x: fill np.zeros_like(x) (or reshape)"),
         _float32_hint,
@@ -345,41 +308,22 @@ def relative_error_cases():
     ]
 
 
-def _ab(case):
-    a, b = inputs(case)[0][:2]
-    return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-
-
-def _norm(v):
-    return float(np.sqrt(np.sum(v * v)))
-
-
 relative_error = FunctionTest(
     "relative_error", 1, relative_error_cases, params=("a", "b"),
     hints=[
         nonfinite("two zero arrays give 0 / 0: the denominator is max(norm(a) + norm(b), 1e-12)"),
-        same_as(lambda case, ref: np.max(np.abs(_ab(case)[0] - _ab(case)[1]))
-                / max(np.max(np.abs(_ab(case)[0])), np.max(np.abs(_ab(case)[1])), 1e-12),
+        mistake("largest_entries",
                 "this compares the largest entries: the contract uses Euclidean norms over all elements"),
-        same_as(lambda case, ref: _norm(_ab(case)[0] - _ab(case)[1]) / _norm(_ab(case)[0]),
+        mistake("over_norm_of_a",
                 "this divides by norm(a) only: divide by norm(a) + norm(b), so that the error is "
                 "symmetric and a zero a is no division by 0"),
-        same_as(lambda case, ref: _norm(_ab(case)[0] - _ab(case)[1]) / max(_norm(_ab(case)[0] + _ab(case)[1]), 1e-12),
-                "the denominator is norm(a) + norm(b), not norm(a + b)"),
-        same_as(lambda case, ref: np.sum((_ab(case)[0] - _ab(case)[1]) ** 2)
-                / max(np.sum(_ab(case)[0] ** 2) + np.sum(_ab(case)[1] ** 2), 1e-12),
-                "these are squared norms: take the square roots (np.linalg.norm)"),
-        same_as(lambda case, ref: _norm(_ab(case)[0] - _ab(case)[1]),
-                "this is the absolute error norm(a - b): divide it by norm(a) + norm(b)"),
+        mistake("over_norm_of_sum", "the denominator is norm(a) + norm(b), not norm(a + b)"),
+        mistake("squared_norms", "these are squared norms: take the square roots (np.linalg.norm)"),
+        mistake("absolute_error", "this is the absolute error norm(a - b): divide it by norm(a) + norm(b)"),
     ])
 
 
 # --- logistic_gradients ------------------------------------------------------------------
-
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
 
 def logistic_gradients_cases():
     X = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.5]])
@@ -404,14 +348,6 @@ def logistic_gradients_cases():
     ]
 
 
-def _with_slope(case, reference):
-    """The gradient with the sigmoid's slope p (1 - p) kept (the MSE-style chain rule)."""
-    w, b, X, y = [np.asarray(v, dtype=np.float64) for v in inputs(case)[0][:4]]
-    p = _sigmoid(X @ w + b)
-    delta = (p - y) * p * (1 - p)
-    return X.T @ delta / len(X), float(np.mean(delta))
-
-
 def _db_as_array(case, got, expected, reference):
     if isinstance(got, (tuple, list)) and len(got) == 2 and (
             isinstance(got[1], (list, tuple)) or isinstance(got[1], np.ndarray) and got[1].ndim > 0):
@@ -432,8 +368,8 @@ logistic_gradients = FunctionTest(
         expected_as(lambda case, expected: (expected[0] * _rows(case), expected[1] * _rows(case))
                     if _rows(case) > 1 else None,
                     "this is the gradient of the sum over the rows: the loss is a mean, divide by n"),
-        same_as(_with_slope, "this multiplies by the sigmoid's slope p (1 - p): with the cross-entropy "
-                             "it cancels, dL/dz = p - y"),
+        mistake("sigmoid_slope_kept", "this multiplies by the sigmoid's slope p (1 - p): with the "
+                                      "cross-entropy it cancels, dL/dz = p - y"),
         same_as(with_reference("logistic_gradients", ("w", "b", "X", "y"), b=0.0),
                 "the bias is missing: p = sigmoid(X @ w + b)"),
     ])
@@ -504,45 +440,6 @@ def fit_logistic_cases():
     ]
 
 
-def replay(X, y, learning_rate, epochs, batch_size, seed, same_batches=False, losses_before=False,
-           uphill=False, whole_batches=False):
-    """The contract's steps, and with a switch each of the usual slips: the same batches
-    every epoch (drawn once, or from a generator made again each epoch), the loss
-    recorded before the epoch's steps, steps uphill, one step per epoch on all rows."""
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    w, b, losses = np.zeros(X.shape[1]), 0.0, []
-    first = _chunks(rng.permutation(len(X)), batch_size)
-    sign = 1.0 if uphill else -1.0
-
-    def loss():
-        p = np.clip(_sigmoid(X @ w + b), 1e-7, 1 - 1e-7)
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    for epoch in range(epochs):
-        if losses_before:
-            losses.append(loss())
-        if whole_batches:
-            batches = [np.arange(len(X))]
-        elif same_batches or epoch == 0:
-            batches = first
-        else:
-            batches = _chunks(rng.permutation(len(X)), batch_size)
-        for batch in batches:
-            error = _sigmoid(X[batch] @ w + b) - y[batch]
-            w = w + sign * learning_rate * X[batch].T @ error / len(batch)
-            b = b + sign * learning_rate * float(np.mean(error))
-        if not losses_before:
-            losses.append(loss())
-    return w, b, np.array(losses)
-
-
-def _replayed(**slip):
-    def candidate(case, reference):
-        return replay(*inputs(case)[0], **slip)
-    return candidate
-
-
 def _fit_parts(got, n_features, epochs):
     """(w, b, losses) as float arrays of the right shapes, or what is wrong with them."""
     if not isinstance(got, (tuple, list)) or len(got) != 3:
@@ -558,9 +455,9 @@ def _fit_parts(got, n_features, epochs):
 
 
 class FitLogisticTest(FunctionTest):
-    """Replays are compared with the reference; held-out cases are judged by the accuracy of
-    the returned (w, b) on the held-out rows, computed here (the losses are judged by the
-    replays, so that one slip in them is not counted twice)."""
+    """The small cases are compared with the reference's fit; held-out cases are judged by
+    the accuracy of the returned (w, b) on the held-out rows, computed here (the losses are
+    judged by the small cases, so that one slip in them is not counted twice)."""
 
     def judge(self, student, reference, case):
         if not isinstance(case, HeldOut):
@@ -590,13 +487,12 @@ fit_logistic = FitLogisticTest(
     "fit_logistic", 4, fit_logistic_cases,
     params=("X", "y", "learning_rate", "epochs", "batch_size", "seed"), names=("w", "b", "losses"),
     hints=[
-        same_as(_replayed(same_batches=True), SAME_BATCHES),
-        same_as(_replayed(losses_before=True), "losses[i] is the loss after epoch i: record it after the "
-                                               "epoch's steps, not before them"),
-        same_as(_replayed(uphill=True), "w and b move uphill: subtract learning_rate * dw and "
-                                        "learning_rate * db"),
-        same_as(_replayed(whole_batches=True), "this takes one step per epoch on all rows: take one step "
-                                               "per batch of minibatches(...)"),
+        mistake("same_batches_every_epoch", SAME_BATCHES),
+        mistake("losses_before_steps", "losses[i] is the loss after epoch i: record it after the "
+                                       "epoch's steps, not before them"),
+        mistake("steps_uphill", "w and b move uphill: subtract learning_rate * dw and learning_rate * db"),
+        mistake("one_step_per_epoch", "this takes one step per epoch on all rows: take one step "
+                                      "per batch of minibatches(...)"),
     ])
 
 
