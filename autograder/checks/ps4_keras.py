@@ -25,7 +25,7 @@ from ..results import CaseResult, TestResult
 from ..sandbox.student import Outcome, ProcessLost
 from . import keras_model, keras_worker
 from .assignment import Assignment, Mistake
-from .cases import Case, FunctionTest, Test, same_as, with_reference
+from .cases import Case, FunctionTest, Test, mistake, same_as, with_reference
 from .compare import as_float_array, compare, describe, fmt
 
 
@@ -79,44 +79,27 @@ dropout = DropoutTest("dropout", 3, dropout_cases, params=("x", "rate", "trainin
 def standardize_cases():
     X_train = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]])
     X_test = np.array([[2.5, 0.0], [5.0, 50.0]])
-    scale = math.sqrt(1.25)
     rng = np.random.default_rng(11)
     constant = rng.normal(size=(6, 3))
     constant[:, 1] = 7.0
     return [
         Case("a 4x2 training set and a 2x2 test set", (X_train, X_test), public=True,
-             expected=((X_train - [2.5, 25.0]) / [scale, 10 * scale], (X_test - [2.5, 25.0]) / [scale, 10 * scale],
-                       np.array([2.5, 25.0]), np.array([scale, 10 * scale]))),
+             expected=(np.array([[-1.3416407864998738, -1.3416407864998738], [-0.4472135954999579, -0.4472135954999579],
+                                 [0.4472135954999579, 0.4472135954999579], [1.3416407864998738, 1.3416407864998738]]),
+                       np.array([[0.0, -2.23606797749979], [2.23606797749979, 2.23606797749979]]),
+                       np.array([2.5, 25.0]), np.array([1.118033988749895, 11.180339887498949]))),
         Case("random data with 5 features", (rng.normal(3.0, 2.0, size=(50, 5)), rng.normal(size=(8, 5)))),
         Case("a constant column (std 0)", (constant, rng.normal(size=(4, 3)))),
         Case("a single feature", (rng.normal(size=(10, 1)), rng.normal(size=(3, 1)))),
     ]
 
 
-def _sample_std(case, reference):
-    if reference is None:
-        return None
-    X_train, X_test = (np.asarray(a, dtype=float) for a in case.args)
-    mean, std = X_train.mean(axis=0), X_train.std(axis=0, ddof=1)
-    scale = np.where(std == 0, 1.0, std)
-    return ((X_train - mean) / scale, (X_test - mean) / scale, mean, std)
-
-
-def _test_with_own_statistics(case, reference):
-    if reference is None:
-        return None
-    X_train, X_test = case.args
-    train_part = reference.standardize(X_train, X_test)
-    test_part = reference.standardize(X_test, X_test)
-    return (train_part[0], test_part[0], train_part[2], train_part[3])
-
-
 standardize = FunctionTest(
     "standardize", 2, standardize_cases, params=("X_train", "X_test"),
     names=("X_train_s", "X_test_s", "mean", "std"),
     hints=[
-        same_as(_sample_std, "this uses the sample std (ddof=1); the spec asks for the population std (ddof=0)"),
-        same_as(_test_with_own_statistics,
+        mistake("sample_std", "this uses the sample std (ddof=1); the spec asks for the population std (ddof=0)"),
+        mistake("own_statistics_for_test_set",
                 "the test set must be scaled with the training set's mean and std, not its own"),
         same_as(with_reference("standardize", ("X_train", "X_test"), X_test=lambda x: x),
                 "check the order of the returned values: (X_train_s, X_test_s, mean, std)"),
@@ -126,12 +109,16 @@ standardize = FunctionTest(
 # --- split_indices --------------------------------------------------------------------
 
 def split_cases():
-    order = np.random.default_rng(3).permutation(100)  # the public case's, written out from the contract
     return [
         Case("split_indices(10, 0)", (10, 0), public=True,
              expected=(np.array([3, 5, 9, 0, 8, 1]), np.array([2, 7]), np.array([4, 6]))),
         Case("split_indices(100, 3, 0.1, 0.3)", (100, 3, 0.1, 0.3), public=True,
-             expected=(order[40:], order[30:40], order[:30])),
+             expected=(np.array([79, 3, 24, 89, 31, 10, 99, 68, 55, 76, 38, 64, 12, 25, 30, 88, 63, 69, 6, 52,
+                                 43, 51, 77, 39, 85, 83, 61, 86, 94, 65, 90, 13, 82, 21, 20, 32, 73, 93, 74, 47,
+                                 80, 92, 40, 29, 8, 9, 50, 70, 33, 26, 59, 7, 16, 14, 57, 36, 71, 54, 5, 19]),
+                       np.array([58, 75, 37, 11, 48, 95, 60, 15, 4, 56]),
+                       np.array([84, 45, 22, 1, 34, 23, 87, 42, 72, 96, 49, 81, 67, 46, 98, 35, 17, 41, 2, 78,
+                                 44, 18, 66, 0, 53, 91, 27, 28, 62, 97]))),
         Case("val_fraction -0.1", (10, 0, -0.1, 0.2), public=True, raises="ValueError"),
         Case("the 1797 digits, seed 42", (1797, 42)),
         Case("split_indices(7, 1, 0.25, 0.25): 1.75 rows round to 2", (7, 1, 0.25, 0.25)),
@@ -141,25 +128,12 @@ def split_cases():
     ]
 
 
-def _split_reversed(case, reference):
-    if reference is None:
-        return None
-    return tuple(reversed(reference.split_indices(*case.args)))
-
-
-def _split_truncated(case, reference):
-    n, seed, val_fraction, test_fraction = (tuple(case.args) + (0.2, 0.2))[:4]
-    order = np.random.default_rng(seed).permutation(n)
-    n_test, n_val = int(n * test_fraction), int(n * val_fraction)
-    return order[n_test + n_val:], order[n_test:n_test + n_val], order[:n_test]
-
-
 split_indices = FunctionTest(
     "split_indices", 1, split_cases, params=("n", "seed", "val_fraction", "test_fraction"),
     names=("train", "val", "test"), rtol=0, atol=0,
     hints=[
-        same_as(_split_reversed, "return (train, val, test), in that order"),
-        same_as(_split_truncated, "round the sizes with round(n * fraction), not int(...)"),
+        mistake("split_reversed", "return (train, val, test), in that order"),
+        mistake("sizes_truncated", "round the sizes with round(n * fraction), not int(...)"),
     ])
 
 
