@@ -6,15 +6,17 @@ rebuilt and evaluated on the grader's validation rows.
 Every correct form the contract allows earns full marks; every hostile or broken
 answer earns nothing it should not, and none makes the judging raise."""
 import functools
+import json
 
 import keras
 import numpy as np
 import pytest
 
+from autograder.authoring import ps4_validation
 from autograder.checks import keras_model
 from autograder.checks import ps4_keras as checks
 from autograder.sandbox.in_process import InProcessStudent
-from check_helpers import failures, grade, reference_of, student
+from check_helpers import REPO, failures, grade, reference_of, student
 
 REF = reference_of("ps4_keras")
 TESTS = {test.function: test for test in checks.ASSIGNMENT.tests}
@@ -273,6 +275,21 @@ def test_the_reference_experiment_earns_full_marks():
     assert result.score == TESTS["run_experiment"].points, failures(result)
 
 
+@pytest.mark.slow
+def test_the_reference_experiment_earns_full_marks_in_the_students_notebook():
+    result = run("run_experiment", experiment_changed(lambda rate, entry: entry), full=False)
+    assert result.score == TESTS["run_experiment"].points, failures(result)
+
+
+def test_the_notebooks_validation_rows_are_the_references():
+    with open(checks.VALIDATION, encoding="utf-8") as handle:
+        assert json.load(handle) == ps4_validation.table(REPO), \
+            "the shipped validation rows are out of date: run python -m autograder.authoring.ps4_validation"
+    for seed in checks.SEEDS:
+        shipped, computed = checks.validation_rows(seed), checks.validation_rows(seed, REF)
+        assert np.array_equal(shipped[0], computed[0]) and np.array_equal(shipped[1], computed[1])
+
+
 def test_numbers_as_numpy_values_get_full_marks():
     def as_numpy(rate, entry):
         entry["val_accuracy"] = np.array(entry["val_accuracy"])
@@ -310,12 +327,10 @@ def test_models_of_another_architecture_are_caught():
 
 
 def test_untrained_models_with_their_true_accuracies_are_caught():
-    X, y = checks.experiment_data()
-
     def untrained(rate, entry):
         models = [REF.build_classifier(64, 10, 64, rate) for _ in checks.SEEDS]
-        accuracies = [keras_model.accuracy(np.asarray(model(checks.validation_rows(X, y, seed)[0])),
-                                           checks.validation_rows(X, y, seed)[1])
+        accuracies = [keras_model.accuracy(np.asarray(model(checks.validation_rows(seed, REF)[0])),
+                                           checks.validation_rows(seed, REF)[1])
                       for model, seed in zip(models, checks.SEEDS)]
         return {"val_accuracy": accuracies, "mean": float(np.mean(accuracies)), "std": float(np.std(accuracies)),
                 "models": models}
@@ -335,3 +350,4 @@ def test_untrained_models_with_their_true_accuracies_are_caught():
 def test_a_forged_or_malformed_experiment_earns_nothing_and_never_raises(reply):
     result = TESTS["run_experiment"].run(forged_serialisation(reply, "serialise_experiment"), REF)
     assert result.score == 0 and len(result.cases) == 5
+

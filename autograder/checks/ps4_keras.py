@@ -11,13 +11,16 @@ weights and is rebuilt, allow-listed, and run by the trusted Keras worker
 (`keras_worker`). `build_classifier` is called with arguments of the grader's; the
 experiment is run on digits rows, rates, seeds and an epoch limit of the grader's, and
 every model it returns is rebuilt and evaluated on the validation rows of its seed's
-split, computed here (the grader's own split and standardisation): the accuracies it
-reports must be those. That `fit` ran cannot be verified (see SECURITY.md).
+split, standardised (by the reference's `split_indices` and `standardize`, or in the
+student's notebook as shipped with the package): the accuracies it reports must be
+those. That `fit` ran cannot be verified (see SECURITY.md).
 """
 from __future__ import annotations
 
 import functools
+import json
 import math
+import os
 
 import numpy as np
 
@@ -270,6 +273,8 @@ ROWS, RATES, SEEDS, EPOCHS = 800, [0.0, 0.4], [3, 17], 3
 MEAN_STD_ATOL = 1e-6
 # Chance on ten classes is 0.1; the reference's models get 0.55 to 0.77 here.
 TRAINED_ACCURACY = 0.3
+# The validation rows for the student's notebook, which has no reference (see `validation_rows`).
+VALIDATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "ps4_validation.json")
 
 EXPERIMENT_ASPECTS = [
     ("entries", "one entry per rate with val_accuracy, mean, std and a model per seed"),
@@ -282,22 +287,38 @@ EXPERIMENT_ASPECTS = [
 
 @functools.lru_cache(maxsize=1)
 def experiment_data():
-    """The grader's rows of digits, scaled by 1/16, and their labels."""
+    """The grader's rows of digits, scaled by 1/16 (whole sixteenths), and their labels."""
     from sklearn.datasets import load_digits
     X, y = load_digits(return_X_y=True)
     rows = np.sort(np.random.default_rng(2026).permutation(len(X))[:ROWS])
     return X[rows] / 16.0, y[rows].astype(np.int64)
 
 
-def validation_rows(X, y, seed):
-    """The grader's own split (docs/contracts.md) and standardisation: (X_val, y_val)."""
-    n = len(X)
-    order = np.random.default_rng(seed).permutation(n)
-    n_test, n_val = round(n * 0.2), round(n * 0.2)
-    train, val = order[n_test + n_val:], order[n_test:n_test + n_val]
-    mean, std = X[train].mean(axis=0), X[train].std(axis=0)
-    scale = np.where(std == 0, 1.0, std)
-    return (X[val] - mean) / scale, y[val]
+def validation_rows(seed, reference=None):
+    """The grader's validation rows of `seed`'s split of its digits (docs/contracts.md),
+    standardised with the training rows' statistics: (X_val, y_val).
+
+    With the reference solutions (the grader's side) they are computed by its
+    `split_indices` and `standardize`. The student's notebook has none, so it reads them
+    from `data/ps4_validation.json` (made from the reference by
+    `authoring.ps4_validation`): the validation rows' indices and, the digits being whole
+    sixteenths, each column's standardised value of every sixteenth, looked up here.
+    """
+    X, y = experiment_data()
+    if reference is not None:
+        train, val, _ = reference.split_indices(len(X), seed)
+        return reference.standardize(X[train], X[val])[1], y[val]
+    shipped = shipped_validation()[str(seed)]
+    rows = np.array(shipped["rows"], dtype=np.int64)
+    sixteenths = np.rint(X[rows] * 16).astype(np.int64)
+    return np.array(shipped["values"])[sixteenths, np.arange(X.shape[1])], y[rows]
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_validation() -> dict:
+    """seed -> {"rows": validation row indices, "values": (17, features) standardised sixteenths}."""
+    with open(VALIDATION, encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 class ExperimentTest(Test):
@@ -312,7 +333,7 @@ class ExperimentTest(Test):
     def run(self, student, reference=None):
         result = TestResult(self.grade_id, self.points, title=self.function)
         try:
-            verdicts = self.judge_experiment(student)
+            verdicts = self.judge_experiment(student, reference)
         except ProcessLost as lost:
             result.cases = [_failed(case, lost.message) for case in self.cases()]
             result.process_failure = lost.status
@@ -320,7 +341,7 @@ class ExperimentTest(Test):
         result.cases = [_failed(case, verdicts[case.args[0]]) for case in self.cases()]
         return result
 
-    def judge_experiment(self, student) -> dict:
+    def judge_experiment(self, student, reference=None) -> dict:
         X, y = experiment_data()
         answer = student.request("serialise_experiment", function=self.function,
                                  args=[X, y, list(RATES), list(SEEDS), EPOCHS])
@@ -336,7 +357,7 @@ class ExperimentTest(Test):
             spec = keras_model.classifier_layers(10, 64, rate)
             for seed, reported, model in zip(SEEDS, entry["val_accuracy"], entry["models"]):
                 where = "rate %g, seed %d: " % (rate, seed)
-                x_val, y_val = validation_rows(X, y, seed)
+                x_val, y_val = validation_rows(seed, reference)
                 if isinstance(model, str):
                     unverified.append(where + "the model is " + model)
                     continue
