@@ -181,20 +181,16 @@ def _loss(X, labels, layers, hidden):
     return softmax_cross_entropy(forward_with_cache(X, layers, hidden)[0], labels)[0]
 
 
-def gradient_check(X, labels, layers, hidden="relu", h=1e-5):
-    """The largest relative error, over every W and b, between network_gradients and
-    centred differences of the mean softmax cross-entropy."""
-    if not h > 0:
-        raise ValueError("gradient_check: h must be positive, got %r" % (h,))
+def centred_differences(X, labels, layers, hidden="relu", h=1e-5):
+    """[(dW, db), ...] estimated from the loss alone: (loss(p + h) - loss(p - h)) / (2h)
+    for every entry p of every W and b. What gradient_check compares network_gradients
+    with (and what the grader compares a student's network_gradients with)."""
     X = _features(X)
-    layers = _network(layers, X.shape[1])
-    _, cache = forward_with_cache(X, layers, hidden)
-    analytic = network_gradients(labels, layers, cache, hidden)
-    point = [[W.copy(), b.copy()] for W, b in layers]
-    worst = 0.0
-    for index, pair in enumerate(point):
-        for part in (0, 1):
-            array = pair[part]
+    point = [[W.copy(), b.copy()] for W, b in _network(layers, X.shape[1])]
+    estimate = []
+    for pair in point:
+        slopes = []
+        for array in pair:
             numeric = np.zeros_like(array)
             for entry in np.ndindex(array.shape):
                 original = array[entry]
@@ -204,8 +200,22 @@ def gradient_check(X, labels, layers, hidden="relu", h=1e-5):
                 loss_minus = _loss(X, labels, point, hidden)
                 array[entry] = original
                 numeric[entry] = (loss_plus - loss_minus) / (2 * h)
-            worst = max(worst, relative_error(analytic[index][part], numeric))
-    return worst
+            slopes.append(numeric)
+        estimate.append(tuple(slopes))
+    return estimate
+
+
+def gradient_check(X, labels, layers, hidden="relu", h=1e-5):
+    """The largest relative error, over every W and b, between network_gradients and
+    centred differences of the mean softmax cross-entropy."""
+    if not h > 0:
+        raise ValueError("gradient_check: h must be positive, got %r" % (h,))
+    X = _features(X)
+    layers = _network(layers, X.shape[1])
+    _, cache = forward_with_cache(X, layers, hidden)
+    analytic = network_gradients(labels, layers, cache, hidden)
+    numeric = centred_differences(X, labels, layers, hidden, h)
+    return max(relative_error(a, n) for pair, estimate in zip(analytic, numeric) for a, n in zip(pair, estimate))
 
 
 def _same_shape(a, b, what):
