@@ -393,29 +393,36 @@ def test_an_optimiser_returning_an_impostor_gets_no_credit():
 
 # --- train_network --------------------------------------------------------------------------
 
-def trainer(**slip):
-    """train_network as the grader's replay with one slip, from the reference's pieces."""
+def trainer(slip):
+    """train_network as the grader's model of the mistake `slip` (the reference's run with that slip)."""
     def train_network(X, labels, layer_sizes, optimizer, learning_rate, epochs, batch_size, seed):
         if optimizer not in ("sgd", "momentum", "adam"):
             raise ValueError("unknown optimizer")
-        layers, losses = checks.replay(REF, X, labels, layer_sizes, optimizer, learning_rate, epochs,
-                                       batch_size, seed, **slip)
+        layers, losses = getattr(REF.mistakes, slip)(X, labels, layer_sizes, optimizer, learning_rate, epochs,
+                                                     batch_size, seed)
         return list(layers), losses
     return train_network
 
 
-def test_the_replay_without_slips_passes():
-    assert run("train_network", train_network=trainer()).passed
+def test_the_training_models_without_their_slip_are_the_reference():
+    for case in TESTS["train_network"].cases():
+        if not case.raises and not isinstance(case, checks.HeldOut):
+            layers, losses = REF.mistakes._trained(*case.args)
+            right_layers, right_losses = REF.train_network(*case.args)
+            assert np.allclose(losses, right_losses, rtol=1e-12) and all(
+                np.allclose(part, right, rtol=1e-12) for pair, pair_right in zip(layers, right_layers)
+                for part, right in zip(pair, pair_right)), case.label
 
 
+@pytest.mark.parametrize("full", [False, True], ids=["public", "full"])
 @pytest.mark.parametrize("slip, hint", [
-    ({"same_batches": True}, "every epoch uses the same batches"),
-    ({"losses_before": True}, "losses[i] is the loss after epoch i"),
-    ({"t_per_epoch": True}, "Adam's t counts updates (batches), not epochs"),
-    ({"state_per_epoch": True}, "the optimiser's state (velocity, m, v) starts at zero once"),
+    ("same_batches_every_epoch", "every epoch uses the same batches"),
+    ("losses_before_updates", "losses[i] is the loss after epoch i"),
+    ("t_counts_epochs", "Adam's t counts updates (batches), not epochs"),
+    ("state_reset_every_epoch", "the optimiser's state (velocity, m, v) starts at zero once"),
 ], ids=["same batches", "losses before", "t per epoch", "state reset"])
-def test_training_slips_are_named(slip, hint):
-    result = run("train_network", train_network=trainer(**slip))
+def test_training_slips_are_named(slip, hint, full):
+    result = run("train_network", full, train_network=trainer(slip))
     assert not result.passed
     assert hint in failures(result)
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import datasets
 from .assignment import Assignment, Mistake
-from .cases import MISSING, Case, FunctionTest, Test, expected_as, inputs, same_as
+from .cases import MISSING, Case, FunctionTest, Test, expected_as, inputs, mistake
 from .compare import as_float_array, compare, describe, describe_shape, fmt
 
 
@@ -164,35 +164,6 @@ def softmax_cross_entropy_cases():
     ]
 
 
-def _logits_labels(case):
-    logits, labels = inputs(case)[0][:2]
-    return np.asarray(logits, dtype=np.float64), np.asarray(labels, dtype=np.int64)
-
-
-def _softmax(logits, axis=1):
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _onehot(labels, k):
-    return np.eye(k)[labels]
-
-
-def _without_onehot(case, expected):
-    logits, labels = _logits_labels(case)
-    return expected[0], _softmax(logits) / len(logits)
-
-
-def _columns_softmax(case, expected):
-    logits, labels = _logits_labels(case)
-    if logits.shape[0] < 2:
-        return None
-    p = _softmax(logits, axis=0)
-    return (float(-np.mean(np.log(p[np.arange(len(labels)), labels]))),
-            (p - _onehot(labels, logits.shape[1])) / len(logits))
-
-
 def _overflowed(case, got, expected, reference):
     parts = got if isinstance(got, (list, tuple)) else [got]
     arrays = [as_float_array(part) for part in parts]
@@ -221,10 +192,10 @@ softmax_cross_entropy = FunctionTest(
                     "the loss is the sum over the rows: take the mean (np.mean)"),
         expected_as(lambda case, expected: (expected[0], -expected[1]),
                     "dlogits has the wrong sign: it is softmax - onehot (prediction minus target), over n"),
-        expected_as(_without_onehot, "dlogits is missing the onehot: subtract 1 at each row's label, "
-                                     "(softmax - onehot(labels)) / n"),
-        expected_as(_columns_softmax, "the softmax runs down the columns: normalise each row, "
-                                      "sum(axis=1, keepdims=True)"),
+        mistake("onehot_left_out", "dlogits is missing the onehot: subtract 1 at each row's label, "
+                                   "(softmax - onehot(labels)) / n"),
+        mistake("softmax_over_columns", "the softmax runs down the columns: normalise each row, "
+                                        "sum(axis=1, keepdims=True)"),
     ])
 
 
@@ -258,26 +229,6 @@ def forward_with_cache_cases():
     ]
 
 
-def _forward_args(case):
-    (X, layers, *rest), kwargs = inputs(case)
-    return X, layers, rest[0] if rest else kwargs.get("hidden", "relu")
-
-
-def _forward_variant(hidden=None, biases=True, last=None):
-    """The grader's forward with one thing changed: the shape of a usual slip."""
-    def candidate(case, reference):
-        X, layers, used = _forward_args(case)
-        if used not in ACTIVATIONS:
-            return None
-        if not biases:
-            layers = [(W, np.zeros_like(np.asarray(b, dtype=float))) for W, b in layers]
-        logits = logits_of(X, layers, hidden or used)
-        if last is not None and len(layers) > 1:
-            logits = ACTIVATIONS[last](logits)
-        return logits
-    return candidate
-
-
 class ForwardWithCacheTest(FunctionTest):
     """The logits are compared; the cache is free-form and stays on the student's side."""
 
@@ -288,21 +239,15 @@ class ForwardWithCacheTest(FunctionTest):
         return failure
 
 
-def _other_hidden(case, reference):
-    """The logits under relu when another activation was asked (the argument ignored)."""
-    X, layers, used = _forward_args(case)
-    return logits_of(X, layers, "relu") if used in ("sigmoid", "tanh") else None
-
-
 forward_with_cache = ForwardWithCacheTest(
     "forward_with_cache", 1, forward_with_cache_cases, params=("X", "layers", "hidden"), pick=0,
     hints=[
-        expected_as(lambda case, expected: _softmax(np.asarray(expected, dtype=float)),
-                    "these are probabilities: return the logits, the last layer's outputs before the softmax"),
-        same_as(_other_hidden, "the hidden layers use relu whatever `hidden` says: apply the activation "
-                               "you are given"),
-        same_as(_forward_variant(last="relu"), "the last layer is linear: no activation on its outputs"),
-        same_as(_forward_variant(biases=False), "the biases are missing: Z = A_prev @ W + b"),
+        mistake("probabilities_returned",
+                "these are probabilities: return the logits, the last layer's outputs before the softmax"),
+        mistake("relu_whatever_hidden", "the hidden layers use relu whatever `hidden` says: apply the "
+                                        "activation you are given"),
+        mistake("last_layer_activated", "the last layer is linear: no activation on its outputs"),
+        mistake("biases_left_out", "the biases are missing: Z = A_prev @ W + b"),
     ])
 
 
@@ -566,38 +511,17 @@ def momentum_step_cases():
     ]
 
 
-def _momentum_like(variant):
-    """Momentum as it is often mistyped; `variant` names the slip."""
-    def candidate(case, reference):
-        (param, grad, velocity, rate), kwargs = inputs(case)
-        beta = kwargs.get("beta", 0.9)
-        param, grad, velocity = (np.asarray(a, dtype=float) for a in (param, grad, velocity))
-        v = beta * velocity + grad
-        if variant == "uphill":
-            return param + rate * v, v
-        if variant == "other convention":
-            v = beta * velocity - rate * grad
-            return param + v, v
-        if variant == "average":
-            v = beta * velocity + (1 - beta) * grad
-            return param - rate * v, v
-        if variant == "old velocity":
-            return param - rate * velocity, v
-        return v, param - rate * v  # "swapped"
-    return candidate
-
-
 momentum_step = FunctionTest(
     "momentum_step", 1, momentum_step_cases, params=("param", "grad", "velocity", "learning_rate"),
     names=("param", "velocity"),
     hints=[
-        same_as(_momentum_like("uphill"), "the step has the wrong sign: param - learning_rate * v"),
-        same_as(_momentum_like("other convention"),
+        mistake("momentum_uphill", "the step has the wrong sign: param - learning_rate * v"),
+        mistake("momentum_other_convention",
                 "this is the other common convention (v = beta v - lr grad; param + v): here "
                 "v = beta * velocity + grad and the step is param - learning_rate * v"),
-        same_as(_momentum_like("average"), "v = beta * velocity + grad, with no (1 - beta) factor"),
-        same_as(_momentum_like("old velocity"), "step with the new velocity v, not the old one"),
-        same_as(_momentum_like("swapped"), "the pair is reversed: return (new param, v)"),
+        mistake("momentum_average", "v = beta * velocity + grad, with no (1 - beta) factor"),
+        mistake("momentum_old_velocity", "step with the new velocity v, not the old one"),
+        mistake("momentum_swapped", "the pair is reversed: return (new param, v)"),
     ])
 
 
@@ -627,34 +551,6 @@ def adam_step_cases():
     ]
 
 
-def _adam_settings(case):
-    settings = {"learning_rate": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8}
-    settings.update(dict(zip(ADAM_PARAMS, case.args), **case.kwargs))
-    return settings
-
-
-def _step_corrected_at(t):
-    """A mistake model: Adam's step from the right m and v, bias-corrected as if at step t(case).
-
-    No correction at all is t = infinity (1 - beta ** t = 1).
-    """
-    def transform(case, expected):
-        s = _adam_settings(case)
-        m, v, step = np.asarray(expected[1]), np.asarray(expected[2]), t(s["t"])
-        m_hat = m / (1 - s["beta1"] ** step)
-        v_hat = v / (1 - s["beta2"] ** step)
-        return (np.asarray(s["param"], dtype=float) - s["learning_rate"] * m_hat / (np.sqrt(v_hat) + s["eps"]),
-                expected[1], expected[2])
-    return transform
-
-
-def _corrected_moments(case, expected):
-    """(param, m_hat, v_hat): the bias-corrected moments returned in place of m and v."""
-    s = _adam_settings(case)
-    return (expected[0], np.asarray(expected[1]) / (1 - s["beta1"] ** s["t"]),
-            np.asarray(expected[2]) / (1 - s["beta2"] ** s["t"]))
-
-
 def _uphill(case, expected):
     return (2 * np.asarray(case.args[0], dtype=float) - expected[0],) + tuple(expected[1:])
 
@@ -662,14 +558,13 @@ def _uphill(case, expected):
 adam_step = FunctionTest(
     "adam_step", 2, adam_step_cases, params=ADAM_PARAMS, names=("param", "m", "v"),
     hints=[
-        expected_as(_step_corrected_at(lambda t: np.inf),
-                    "no bias correction: divide m by (1 - beta1 ** t) and v by (1 - beta2 ** t) "
-                    "before the step"),
-        expected_as(_step_corrected_at(lambda t: t + 1),
-                    "t counts from 1: the correction is 1 - beta ** t for the t you were given"),
+        mistake("adam_uncorrected",
+                "no bias correction: divide m by (1 - beta1 ** t) and v by (1 - beta2 ** t) before the step"),
+        mistake("adam_corrected_one_step_on",
+                "t counts from 1: the correction is 1 - beta ** t for the t you were given"),
         expected_as(_uphill, "the step has the wrong sign: param - learning_rate * m_hat / (sqrt(v_hat) + eps)"),
-        expected_as(_corrected_moments, "return m and v themselves (the running averages), "
-                                        "not the bias-corrected m_hat and v_hat"),
+        mistake("adam_corrected_moments", "return m and v themselves (the running averages), "
+                                          "not the bias-corrected m_hat and v_hat"),
     ])
 
 
@@ -830,57 +725,6 @@ def held_out_problem(case, got):
     return None
 
 
-def replay(reference, X, labels, layer_sizes, optimizer, learning_rate, epochs, batch_size, seed,
-           same_batches=False, losses_before=False, t_per_epoch=False, state_per_epoch=False):
-    """The contract's steps with the reference's pieces, and with a switch each of the usual
-    slips: the same batches every epoch, the loss recorded before the epoch's updates, Adam's
-    t counting epochs instead of updates, the optimiser's state reset every epoch."""
-    X = np.asarray(X, dtype=np.float64)
-    labels = np.asarray(labels, dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    params = [list(pair) for pair in reference.init_layers(layer_sizes, seed, "he")]
-    first = reference.minibatches(len(X), batch_size, rng)
-    t, losses = 0, []
-
-    def loss():
-        return mean_cross_entropy(logits_of(X, params), labels)
-    for epoch in range(epochs):
-        if losses_before:
-            losses.append(loss())
-        if epoch == 0 or state_per_epoch:
-            state = [[np.zeros_like(p) for p in pair] for pair in params]
-            second = [[np.zeros_like(p) for p in pair] for pair in params]
-        batches = first if same_batches or epoch == 0 else reference.minibatches(len(X), batch_size, rng)
-        if t_per_epoch:
-            t = epoch + 1
-        for batch in batches:
-            _, cache = reference.forward_with_cache(X[batch], params)
-            grads = reference.network_gradients(labels[batch], params, cache)
-            t = t if t_per_epoch else t + 1
-            for index, pair in enumerate(params):
-                for part in (0, 1):
-                    grad = grads[index][part]
-                    if optimizer == "sgd":
-                        pair[part] = pair[part] - learning_rate * grad
-                    elif optimizer == "momentum":
-                        pair[part], state[index][part] = reference.momentum_step(
-                            pair[part], grad, state[index][part], learning_rate)
-                    else:
-                        pair[part], state[index][part], second[index][part] = reference.adam_step(
-                            pair[part], grad, state[index][part], second[index][part], t, learning_rate)
-        if not losses_before:
-            losses.append(loss())
-    return tuple(tuple(pair) for pair in params), np.array(losses)
-
-
-def _replayed(**slip):
-    def candidate(case, reference):
-        if reference is None:
-            return None
-        return replay(reference, *inputs(case)[0], **slip)
-    return candidate
-
-
 def _adam_nonfinite(case, got):
     if case.args[3] != "adam":
         return None
@@ -895,20 +739,21 @@ def _adam_nonfinite(case, got):
 train_network = TrainNetworkTest(
     "train_network", 3, train_network_cases, params=TRAIN_PARAMS, names=("layers", "losses"),
     hints=[
-        same_as(_replayed(same_batches=True),
+        mistake("same_batches_every_epoch",
                 "every epoch uses the same batches: call minibatches(len(X), batch_size, rng) in each "
                 "epoch, with one rng = np.random.default_rng(seed) made once before the loop"),
-        same_as(_replayed(losses_before=True), "losses[i] is the loss after epoch i: record it after the "
-                                               "epoch's updates, not before them"),
-        same_as(_replayed(t_per_epoch=True), "Adam's t counts updates (batches), not epochs: add 1 to t "
-                                             "before every update"),
-        same_as(_replayed(state_per_epoch=True), "the optimiser's state (velocity, m, v) starts at zero "
-                                                 "once for the whole run, not again in every epoch"),
+        mistake("losses_before_updates", "losses[i] is the loss after epoch i: record it after the "
+                                         "epoch's updates, not before them"),
+        mistake("t_counts_epochs", "Adam's t counts updates (batches), not epochs: add 1 to t "
+                                   "before every update"),
+        mistake("state_reset_every_epoch", "the optimiser's state (velocity, m, v) starts at zero "
+                                           "once for the whole run, not again in every epoch"),
     ])
 
 
 # --- the public cases' expected values: what the reference computes, shipped as data --------
-# (tests/test_checks_reference.py keeps them equal to the reference)
+# (tests/test_checks_reference.py keeps them equal to the reference, and tests/test_checks_ps3.py
+# gradient_check's centred differences)
 
 PUBLIC = {
     ('softmax_cross_entropy', 0): (0.31853976964918573, np.array([[-0.17049943055701605, 0.12121648535235695, 0.0492829452046591], [0.054301865153506185, -0.09876047210417538, 0.04445860695066913]])),
