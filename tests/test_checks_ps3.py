@@ -457,7 +457,7 @@ def test_adam_counting_t_from_0_is_named():
 def test_an_untrained_network_fails_the_held_out_cases_by_accuracy():
     def train_network(X, labels, layer_sizes, optimizer, learning_rate, epochs, batch_size, seed):
         layers = REF.init_layers(layer_sizes, seed)
-        loss = checks.mean_cross_entropy(checks.logits_of(X, layers), labels)
+        loss = REF.softmax_cross_entropy(REF.forward_with_cache(X, layers)[0], labels)[0]
         return layers, [loss] * epochs
     result = run("train_network", train_network=train_network)
     assert "held-out digits correctly, at least 90% expected" in failures(result)
@@ -489,7 +489,21 @@ def test_the_reference_clears_the_accuracy_bar_with_room_to_spare():
     for case in TESTS["train_network"].cases():
         if isinstance(case, checks.HeldOut):
             layers, _ = REF.train_network(*case.args)
-            assert np.mean(np.argmax(checks.logits_of(case.X_test, layers), axis=1) == case.y_test) >= 0.95
+            logits = REF.forward_with_cache(case.X_test, layers)[0]
+            assert np.mean(np.argmax(logits, axis=1) == case.y_test) >= 0.95
+
+
+def test_without_a_reference_the_held_out_case_is_measured_with_the_students_own_forward():
+    def forward_with_cache(X, layers, hidden="relu"):
+        raise RuntimeError("broken forward")
+    def train_network(*args):
+        return REF.train_network(*args)
+    result = run("train_network", full=False, forward_with_cache=forward_with_cache, train_network=train_network)
+    held_out = [case for case in result.cases if "held-out" in case.label]
+    assert held_out and not held_out[0].passed
+    assert ("measures the returned network with your forward_with_cache here (with the grader's when graded), "
+            "but forward_with_cache raised RuntimeError") in held_out[0].message
+    assert run("train_network", forward_with_cache=forward_with_cache, train_network=train_network).passed
 
 
 def test_one_held_out_case_is_on_the_moons():

@@ -9,14 +9,18 @@ A network is a list of (W, b) pairs. Three tests are not "call and compare":
   run in the student's process (the cache is kept there and never crosses the wire),
   and the gradients that come back are compared with the reference's, float64.
 - gradient_check is judged against the grader's own comparison of the same two
-  gradients: the student's network_gradients (from their process) and centred
-  differences of the loss computed here. For a correct backward pass both are tiny;
-  where they are not (a ReLU kink, a large step h, a wrong backward pass) the student's
-  number must agree with the grader's within a factor of 10.
-- train_network is replayed on small data (with the reference's pieces) and, on
-  digits this module splits itself, judged by the accuracy of the returned network on
-  rows the student's code never saw, computed here with this module's own forward pass,
-  and by its last loss against the loss of the returned network computed here.
+  gradients: the student's network_gradients (from their process) and the reference's
+  centred differences of the loss (shipped as data for the public cases). For a correct
+  backward pass both are tiny; where they are not (a ReLU kink, a large step h, a wrong
+  backward pass) the student's number must agree with the grader's within a factor of 10.
+- train_network is compared with the reference on small data and, on digits this
+  module splits itself, judged by the accuracy of the returned network on rows the
+  student's code never saw and by its last loss against the loss of the returned
+  network, both measured with the reference's forward pass and loss (see `Measures`).
+
+Nothing here computes a graded function's answer: expected values come from the
+reference or ship as data, and the models of typical mistakes that the hints recognise
+are with the answer key (`solutions/mistakes/ps3_backprop.py`, see `cases.mistake`).
 """
 import functools
 import math
@@ -44,33 +48,6 @@ def random_network(seed, sizes, scale=1.0):
     rng = np.random.default_rng(seed)
     return [(rng.normal(0.0, scale / math.sqrt(n_in), size=(n_in, n_out)), rng.normal(0.0, 0.1, size=n_out))
             for n_in, n_out in zip(sizes[:-1], sizes[1:])]
-
-
-# --- the grader's own forward pass and loss (float64) ------------------------------------
-
-ACTIVATIONS = {
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: np.exp(-np.logaddexp(0.0, -z)),
-    "tanh": np.tanh,
-}
-
-
-def logits_of(X, layers, hidden="relu"):
-    """The logits of a network, computed here: the trusted side's own forward pass."""
-    A = np.asarray(X, dtype=np.float64)
-    for index, (W, b) in enumerate(layers):
-        Z = A @ np.asarray(W, dtype=np.float64) + np.asarray(b, dtype=np.float64)
-        A = Z if index == len(layers) - 1 else ACTIVATIONS[hidden](Z)
-    return A
-
-
-def mean_cross_entropy(logits, labels):
-    """The mean of -log softmax(logits)[row, label], computed here."""
-    logits = np.asarray(logits, dtype=np.float64)
-    top = logits.max(axis=1, keepdims=True)
-    log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-    labels = np.asarray(labels, dtype=np.int64)
-    return float(np.mean(log_norm - logits[np.arange(len(labels)), labels]))
 
 
 def _quiet(function, *args):
@@ -665,8 +642,9 @@ def train_network_cases():
 
 
 class TrainNetworkTest(FunctionTest):
-    """Replays are compared with the reference; held-out cases are judged by the accuracy
-    of the returned network on the held-out rows and by its last loss, both computed here."""
+    """Small runs are compared with the reference's; held-out cases are judged by the
+    accuracy of the returned network on the held-out rows and by its last loss, both
+    measured with `Measures`."""
 
     def expected(self, reference, case):
         if case.expected is not MISSING:
@@ -677,7 +655,8 @@ class TrainNetworkTest(FunctionTest):
     def judge(self, student, reference, case):
         if not isinstance(case, HeldOut):
             return super().judge(student, reference, case)
-        return self.judge_returned(case, student, lambda case, got: _quiet(held_out_problem, case, got))
+        measures = Measures(student, reference)
+        return self.judge_returned(case, student, lambda case, got: _quiet(held_out_problem, case, got, measures))
 
     def problem(self, case, got, expected, reference):
         if not isinstance(got, (list, tuple)) or len(got) != 2:
@@ -697,7 +676,52 @@ def _as_expected(result):
     return tuple(tuple(pair) for pair in layers), np.asarray(losses, dtype=np.float64)
 
 
-def held_out_problem(case, got):
+class Measures:
+    """The forward pass and loss that measure a network returned by train_network.
+
+    They are the reference's wherever there is one: on the grader's side and under
+    nbgrader. The student's own notebook has no reference, and this module holds no
+    forward pass of its own (that would be forward_with_cache's answer), so there the
+    public held-out case is measured with the student's own forward_with_cache and
+    softmax_cross_entropy, and grading measures it again with the reference's.
+    """
+
+    def __init__(self, student, reference):
+        self.student = student
+        self.reference = reference
+
+    def logits(self, X, layers):
+        """(the network's logits on X, None), or (None, why there are none)."""
+        if self.reference is not None:
+            return self.reference.forward_with_cache(X, layers)[0], None
+        outcome = self.student.call("forward_with_cache", X, layers, pick=0)
+        logits = None if outcome.error else as_float_array(outcome.value)
+        shape = (len(X), len(layers[-1][1]))
+        if logits is None or logits.shape != shape or not np.isfinite(logits).all():
+            return None, _unmeasured("forward_with_cache", outcome, "finite logits of shape %s" % (shape,))
+        return logits, None
+
+    def loss(self, X, layers, labels):
+        """(the network's mean cross-entropy on X, None), or (None, why there is none)."""
+        logits, problem = self.logits(X, layers)
+        if problem:
+            return None, problem
+        if self.reference is not None:
+            return self.reference.softmax_cross_entropy(logits, labels)[0], None
+        outcome = self.student.call("softmax_cross_entropy", logits, labels, pick=0)
+        loss = None if outcome.error else as_float_array(outcome.value)
+        if loss is None or loss.shape != () or not np.isfinite(loss):
+            return None, _unmeasured("softmax_cross_entropy", outcome, "a finite loss")
+        return float(loss), None
+
+
+def _unmeasured(function, outcome, wanted):
+    failure = outcome.error_text() if outcome.error else "returned %s, not %s" % (describe(outcome.value), wanted)
+    return ("this case measures the returned network with your %s here (with the grader's when graded), "
+            "but %s %s" % (function, function, failure))
+
+
+def held_out_problem(case, got, measures):
     X_train, y_train, sizes, optimizer, learning_rate, epochs = case.args[:6]
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         return "expected a pair (layers, losses), got %s" % describe(got)
@@ -708,13 +732,18 @@ def held_out_problem(case, got):
     losses = as_float_array(got[1])
     if losses is None or losses.shape != (epochs,):
         return "losses: expected %s, one per epoch, got %s" % (describe_shape((epochs,)), describe(got[1]))
-    accuracy = float(np.mean(np.argmax(logits_of(case.X_test, layers), axis=1) == case.y_test))
+    logits, problem = measures.logits(case.X_test, layers)
+    if problem:
+        return problem
+    accuracy = float(np.mean(np.argmax(logits, axis=1) == case.y_test))
     if not accuracy >= MIN_ACCURACY:
         return ("the returned network classifies %.1f%% of the %d held-out %s correctly, at least "
                 "%.0f%% expected (a correct run reaches about 96%%): check that every batch updates every "
                 "W and b with the chosen optimiser, and the gradients with gradient_check"
                 % (100 * accuracy, len(case.y_test), case.data, 100 * MIN_ACCURACY))
-    loss = mean_cross_entropy(logits_of(X_train, layers), y_train)
+    loss, problem = measures.loss(X_train, layers, y_train)
+    if problem:
+        return problem
     if not np.isclose(losses[-1], loss, rtol=LOSS_RTOL, atol=1e-8):
         return ("the last loss is %s, but the returned network's mean cross-entropy over all of X is %s: "
                 "record the loss after each epoch's updates, over all rows, with the network you return"
