@@ -252,6 +252,21 @@ def adam_step(param, grad, m, v, t, learning_rate=0.001, beta1=0.9, beta2=0.999,
     return param - learning_rate * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def optimiser_step(params, grads, state, second, optimizer, learning_rate, t):
+    """One update of every W and b by `optimizer`, in place: `params` and the optimiser's
+    state (`state`: velocity or Adam's m; `second`: Adam's v) hold [W, b] pairs."""
+    for index, pair in enumerate(params):
+        for part in (0, 1):
+            grad = grads[index][part]
+            if optimizer == "sgd":
+                pair[part] = pair[part] - learning_rate * grad
+            elif optimizer == "momentum":
+                pair[part], state[index][part] = momentum_step(pair[part], grad, state[index][part], learning_rate)
+            else:
+                pair[part], state[index][part], second[index][part] = adam_step(
+                    pair[part], grad, state[index][part], second[index][part], t, learning_rate)
+
+
 def train_network(X, labels, layer_sizes, optimizer, learning_rate, epochs, batch_size, seed):
     """Minibatch training from init_layers(layer_sizes, seed, "he"): (layers, losses).
 
@@ -281,16 +296,6 @@ def train_network(X, labels, layer_sizes, optimizer, learning_rate, epochs, batc
             _, cache = forward_with_cache(X[batch], params)
             grads = network_gradients(labels[batch], params, cache)
             t += 1
-            for index, pair in enumerate(params):
-                for part in (0, 1):
-                    grad = grads[index][part]
-                    if optimizer == "sgd":
-                        pair[part] = pair[part] - learning_rate * grad
-                    elif optimizer == "momentum":
-                        pair[part], state[index][part] = momentum_step(
-                            pair[part], grad, state[index][part], learning_rate)
-                    else:
-                        pair[part], state[index][part], second[index][part] = adam_step(
-                            pair[part], grad, state[index][part], second[index][part], t, learning_rate)
+            optimiser_step(params, grads, state, second, optimizer, learning_rate, t)
         losses.append(_loss(X, labels, params, "relu"))
     return [tuple(pair) for pair in params], np.array(losses)

@@ -66,18 +66,21 @@ class Reference:
 
 
 def load(assignment: str, root: str | os.PathLike | None = None) -> Reference:
-    """The reference solutions of `assignment`, and its mistakes module where there is one."""
+    """The reference solutions of `assignment`, and its mistakes module where there is
+    one (which finds the solutions as its global `answers`)."""
     folder = Path(root) / "solutions" if root else course_root() / "solutions"
+    solutions = _module(folder / (assignment + ".py"), "_reference_" + assignment)
     mistakes = folder / "mistakes" / (assignment + ".py")
-    return Reference(_module(folder / (assignment + ".py"), "_reference_" + assignment),
-                     _module(mistakes, "_mistakes_" + assignment) if mistakes.is_file() else None)
+    return Reference(solutions, _module(mistakes, "_mistakes_" + assignment, answers=solutions)
+                     if mistakes.is_file() else None)
 
 
-def _module(path: Path, name: str):
-    """The module in file `path`, loaded from it."""
+def _module(path: Path, name: str, **given):
+    """The module in file `path`, loaded from it, with `given` among its globals."""
     if not path.is_file():
         raise ReferenceNotFound("no reference solution at %s" % path)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    vars(module).update(given)
     spec.loader.exec_module(module)
     return module
