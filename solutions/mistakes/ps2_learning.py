@@ -53,12 +53,13 @@ def unshuffled(n_samples, batch_size, rng):
 
 def _one_sided(f, x, h, forward):
     x = np.array(x, dtype=np.float64)
-    slope = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        step = np.zeros_like(x)
-        step[index] = h
-        slope[index] = (f(x + step) - f(x)) / h if forward else (f(x) - f(x - step)) / h
-    return slope
+    slope = np.zeros(x.size)
+    for flat in range(x.size):
+        step = np.zeros(x.size)
+        step[flat] = h
+        step = step.reshape(x.shape)
+        slope[flat] = (f(x + step) - f(x)) / h if forward else (f(x) - f(x - step)) / h
+    return slope.reshape(x.shape)
 
 
 def forward_difference(f, x, h=1e-5):
