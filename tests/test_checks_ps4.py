@@ -26,6 +26,37 @@ def run(function, variant, full=True):
     return grade(TESTS[function], student(REF, **{function: variant}), REF if full else None)
 
 
+# --- standardize ----------------------------------------------------------------------
+
+def standardize_with_sample_std(X_train, X_test):
+    X_train, X_test = np.asarray(X_train, dtype=float), np.asarray(X_test, dtype=float)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0, ddof=1)
+    scale = np.where(std == 0, 1.0, std)
+    return (X_train - mean) / scale, (X_test - mean) / scale, mean, std
+
+
+def standardize_test_set_on_its_own(X_train, X_test):
+    own = REF.standardize(X_test, X_test)[0]
+    X_train_s, _, mean, std = REF.standardize(X_train, X_test)
+    return X_train_s, own, mean, std
+
+
+def standardize_returning_test_first(X_train, X_test):
+    X_train_s, X_test_s, mean, std = REF.standardize(X_train, X_test)
+    return X_test_s, X_train_s, mean, std
+
+
+@pytest.mark.parametrize("variant, hint", [
+    (standardize_with_sample_std, "the sample std (ddof=1)"),
+    (standardize_test_set_on_its_own, "with the training set's mean and std, not its own"),
+    (standardize_returning_test_first, "check the order of the returned values"),
+])
+@pytest.mark.parametrize("full", [True, False], ids=["graded", "notebook"])
+def test_a_typical_standardize_mistake_is_named_in_feedback_and_in_the_notebook(variant, hint, full):
+    result = run("standardize", variant, full)
+    assert not result.passed and hint in failures(result)
+
+
 # --- dropout --------------------------------------------------------------------------
 
 def dropout_without_rescaling(x, rate, training, rng):
