@@ -160,6 +160,7 @@ def test_the_reference_earns_full_marks_and_its_parameter_count_is_the_contracts
     assert sum(keras_model.expected_params(spec, 64)) == 4810
 
 
+@pytest.mark.slow
 def test_a_dropout_layer_at_rate_zero_is_named():
     result = run("build_classifier", classifier_with(lambda k, h, rate: [
         DENSE(h, activation="relu"), keras.layers.Dropout(rate), DENSE(k, activation="softmax")]))
@@ -321,6 +322,7 @@ def test_the_notebooks_validation_rows_are_the_references():
         assert np.array_equal(shipped[0], computed[0]) and np.array_equal(shipped[1], computed[1])
 
 
+@pytest.mark.slow
 def test_numbers_as_numpy_values_get_full_marks():
     def as_numpy(rate, entry):
         entry["val_accuracy"] = np.array(entry["val_accuracy"])

@@ -8,10 +8,14 @@ from autograder.checks.cases import FunctionTest
 from check_helpers import grade, literal_drift, public_literals, reference_of
 
 TESTS = [(assignment, test) for assignment in checks.names() for test in checks.tests_for(assignment)]
+# Tests that train Keras models for each grading: over 4 s each, so in the slow tier.
+TRAINING = {"run_experiment"}
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["public", "full"])
-@pytest.mark.parametrize("assignment, test", TESTS, ids=lambda item: getattr(item, "function", item))
+@pytest.mark.parametrize("assignment, test", [
+    pytest.param(assignment, test, marks=[pytest.mark.slow] if test.function in TRAINING else [])
+    for assignment, test in TESTS], ids=lambda item: getattr(item, "function", item))
 def test_the_reference_gets_full_marks(assignment, test, full):
     ref = reference_of(assignment)
     result = grade(test, dict(vars(ref.module)), ref if full else None)

@@ -35,6 +35,7 @@ def rebuild(worker):
     return worker.request("rebuild_model", x=np.ones((5, 3)), seed=0, **small_model())
 
 
+@pytest.mark.slow
 def test_the_worker_rebuilds_and_runs_a_model():
     worker = keras_worker.KerasWorker()
     try:

@@ -369,6 +369,7 @@ def keras_zygote():
     zygote.close()
 
 
+@pytest.mark.slow
 def test_a_submission_can_plot_although_the_warm_worker_skipped_matplotlib(keras_zygote):
     """Keras's optional matplotlib import is blocked while the worker warms up (it
     costs a second per start); a student's own import afterwards works as usual."""
