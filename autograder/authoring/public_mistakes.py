@@ -9,13 +9,10 @@ table differs from the one the models give.
 from __future__ import annotations
 
 import json
-import warnings
-
-import numpy as np
 
 from .. import checks
 from ..checks import fingerprints, reference
-from ..checks.cases import inputs
+from ..checks.cases import model_answer
 
 
 def table(root=None) -> dict:
@@ -27,21 +24,10 @@ def table(root=None) -> dict:
             models = [hint.model for hint in getattr(test, "hints", ()) if hasattr(hint, "model")]
             for case in [case for case in test.cases() if case.public] if models else ():
                 for name, fixed in models:
-                    digest = fingerprints.fingerprint(_answer(getattr(mistakes, name), case, fixed))
+                    digest = fingerprints.fingerprint(model_answer(mistakes, name, fixed, case))
                     if digest is not None:
                         digests[fingerprints.key(name, fixed, case)] = digest
     return dict(sorted(digests.items()))
-
-
-def _answer(model, case, fixed):
-    """The model's answer on the case, or None where the mistake does not apply."""
-    args, kwargs = inputs(case)
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return model(*args, **kwargs, **fixed)
-    except Exception:  # noqa: BLE001 (a model that does not fit this input)
-        return None
 
 
 def write(root=None) -> int:

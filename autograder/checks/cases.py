@@ -288,13 +288,18 @@ def mistake(name, message, **fixed):
     model's through their digests (see `fingerprints`)."""
     def hint(case, got, expected, reference):
         if reference is not None and reference.mistakes is not None:
-            model = getattr(reference.mistakes, name)
-            args, kwargs = inputs(case)
-            return message if _matches(got, _quietly(lambda: model(*args, **kwargs, **fixed))) else None
+            return message if _matches(got, model_answer(reference.mistakes, name, fixed, case)) else None
         shipped = fingerprints.known(fingerprints.key(name, fixed, case)) if case.public else None
         return message if shipped is not None and shipped == fingerprints.fingerprint(got) else None
     hint.model = (name, fixed)
     return hint
+
+
+def model_answer(mistakes, name, fixed, case):
+    """What model `name` of the mistakes module returns on the case's inputs (and
+    `fixed`), or None where the mistake does not fit them."""
+    args, kwargs = inputs(case)
+    return _quietly(lambda: getattr(mistakes, name)(*args, **kwargs, **fixed))
 
 
 def with_reference(function, params, **overrides):
