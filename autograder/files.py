@@ -1,8 +1,14 @@
-"""Writing the grader's own files so that a crash never leaves half of one."""
+"""The package's own files: the data it ships, and writing the grader's files so that
+a crash never leaves half of one."""
 from __future__ import annotations
 
 import os
 import tempfile
+
+
+def shipped_data(name: str) -> str:
+    """The path of a data file that ships with the package (`autograder/data/<name>`)."""
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", name)
 
 
 def write_atomically(path: str, text: str) -> None:

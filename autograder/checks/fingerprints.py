@@ -14,15 +14,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 
 import numpy as np
 
+from ..files import shipped_data
 from ..sandbox import wire
 from .compare import as_float_array
 
 DIGITS = 6
-TABLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "public_mistakes.json")
+TABLE = shipped_data("public_mistakes.json")
 
 
 def key(name: str, fixed: dict, case) -> str:

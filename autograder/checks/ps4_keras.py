@@ -20,10 +20,10 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 
 import numpy as np
 
+from ..files import shipped_data
 from ..results import CaseResult, TestResult
 from ..sandbox.student import Outcome, ProcessLost
 from . import keras_model, keras_worker
@@ -274,7 +274,7 @@ MEAN_STD_ATOL = 1e-6
 # Chance on ten classes is 0.1; the reference's models get 0.55 to 0.77 here.
 TRAINED_ACCURACY = 0.3
 # The validation rows for the student's notebook, which has no reference (see `validation_rows`).
-VALIDATION = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "ps4_validation.json")
+VALIDATION = shipped_data("ps4_validation.json")
 
 EXPERIMENT_ASPECTS = [
     ("entries", "one entry per rate with val_accuracy, mean, std and a model per seed"),
