@@ -353,11 +353,12 @@ class ExperimentTest(Test):
         if problem:
             return {aspect: problem for aspect, _ in EXPERIMENT_ASPECTS}
         architecture, unverified, accuracies, trained = [], [], [], []
+        rows = {seed: validation_rows(seed, reference) for seed in SEEDS}
         for rate, entry in zip(RATES, entries):
             spec = keras_model.classifier_layers(10, 64, rate)
             for seed, reported, model in zip(SEEDS, entry["val_accuracy"], entry["models"]):
                 where = "rate %g, seed %d: " % (rate, seed)
-                x_val, y_val = validation_rows(seed, reference)
+                x_val, y_val = rows[seed]
                 if isinstance(model, str):
                     unverified.append(where + "the model is " + model)
                     continue
